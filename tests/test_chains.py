@@ -1,10 +1,14 @@
 """Tests of linearity.chains: the vectorised chain training against the plain PyTorch loop."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from linearity import chains as ch
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _slice(trials=2, depths=(1, 2, 3, 5), seed=0):
@@ -66,7 +70,7 @@ def test_noise_scaled_by_mean_quirk_and_default_init_range():
     assert abs(layer.weight.item()) <= 1 and abs(layer.bias.item()) <= 1
 
 
-def test_invariant_conserved_up_to_eta_squared():
+def test_invariant_drift_is_linear_in_eta_at_fixed_time():
     data, w, b = _slice(depths=(4,))
     m = ch.Moments.of(data.x[0], data.y[0])
     q0 = ch.invariants(w[:, 0], b[:, 0])
@@ -108,7 +112,14 @@ def test_frozen_biases_keep_weights_balanced_and_sign():
     assert np.all(np.sign(run.p[-1]) == -np.sign(a))
 
 
-def test_benchmark_reports_speedup_on_a_tiny_grid():
-    r = ch.benchmark(trials=2, kappas=(0.05,), depths=(1, 3), steps=50, reference_steps=10)
-    assert r["reference_extrapolated_s"] == pytest.approx(r["reference_slice_s"] * 5 * 2)
-    assert r["speedup"] > 0 and "torch.nn.Linear" in r["reference"]
+def test_vectorised_training_is_thousands_of_times_faster_than_the_plain_loop():
+    """The speed-up chapter 6 states ("in the thousands"), measured here in CPU seconds on a
+    100-trial grid: the plain loop on one trial, extrapolated, against the whole grid at once."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from bench_chains import benchmark
+
+    r = benchmark(trials=100, kappas=(0.05,), depths=tuple(range(1, 11)), steps=2000, reference_steps=100)
+    assert r["reference_extrapolated_s"] == pytest.approx(r["reference_slice_s"] * 20 * 100)
+    assert r["speedup_cpu"] >= 1000, r

@@ -1,12 +1,16 @@
 """Unit tests of data.py, theory.py, metrics.py, claims.py and setup.py."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
 
 import linearity as lin
 from linearity import data, metrics, theory
-from linearity.setup import _undeclared
+from linearity.setup import declared_and_injected
+
+SETUP_MODULE = importlib.import_module("linearity.setup")   # `lin.setup` is the function
 
 
 def test_symmetrize_gives_symmetric_data_and_a_sample_does_not():
@@ -74,6 +78,7 @@ def test_metrics():
 
 @pytest.mark.parametrize("kwargs, name", [
     (dict(seed=-1), "seed"), (dict(seed=1.5), "seed"), (dict(seed="1"), "seed"), (dict(seed=True), "seed"),
+    (dict(seed=2**32), "seed"),
     (dict(scale="nonsense"), "scale"), (dict(device="tpu"), "device"),
 ])
 def test_setup_rejects_bad_parameters(kwargs, name):
@@ -87,12 +92,34 @@ def test_setup_rejects_cuda_without_gpu():
         lin.setup(None, device="cuda")
 
 
-def test_setup_finds_unknown_parameters():
-    ns = {"np": np, "lin": lin, "seed": 0, "scale": "ci", "device": "cpu", "width": 3, "In": [], "_i1": ""}
-    assert _undeclared(ns, {"seed", "scale", "device", "width"}) == []
-    ns["widht"] = 5
-    with pytest.raises(ValueError, match="widht"):
-        lin.setup(ns, seed=0, scale="ci", device="cpu", width=3)
+def test_setup_reads_the_parameters_cell_and_papermills_injection():
+    history = ["", "import numpy as np",
+               "# parameters\nseed = 0\nscale = 'ci'\ndevice = 'cpu'\nsymmetrize = True\ninit_scale = 0.1",
+               "# Parameters\nseed = 3\n_seed = 4\nlin = 1\n", "import linearity as lin"]
+    declared, injected = declared_and_injected(history)
+    assert declared == {"seed": 0, "scale": "ci", "device": "cpu", "symmetrize": True, "init_scale": 0.1}
+    assert injected == {"seed", "_seed", "lin"}
+    # a later run of the parameters cell starts afresh
+    assert declared_and_injected(history + [history[2]])[1] == set()
+
+
+@pytest.mark.parametrize("value, ok", [(False, True), (1, False), ("yes", False)])
+def test_setup_keeps_the_type_of_a_chapter_parameter(monkeypatch, value, ok):
+    cell = "# parameters\nseed = 0\nscale = 'ci'\ndevice = 'cpu'\nsymmetrize = True"
+    monkeypatch.setattr(SETUP_MODULE, "_history", lambda: [cell, f"# Parameters\nsymmetrize = {value!r}\n"])
+    ns = {"seed": 0, "scale": "ci", "device": "cpu", "symmetrize": value}
+    if ok:
+        assert lin.setup(ns).params == {"symmetrize": value}
+    else:
+        with pytest.raises(ValueError, match="symmetrize must be a bool like its default True"):
+            lin.setup(ns)
+
+
+def test_setup_refuses_injected_names_that_are_not_parameters(monkeypatch):
+    cell = "# parameters\nseed = 0\nscale = 'ci'\ndevice = 'cpu'"
+    monkeypatch.setattr(SETUP_MODULE, "_history", lambda: [cell, "# Parameters\nwidht = 5\n"])
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['widht'\]"):
+        lin.setup({"seed": 0, "scale": "ci", "device": "cpu", "widht": 5})
 
 
 def test_setup_seeds_and_picks():

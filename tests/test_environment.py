@@ -28,7 +28,15 @@ def test_environment_yml_mirrors_pyproject():
     assert environment_pins() == pyproject_pins()
 
 
-def test_python_and_torch_pins():
-    assert pyproject_pins()["torch"] == "2.13.0"
-    assert pyproject_pins()["jupyter-book"] == "1.0.4.post1"
+def test_installed_versions_are_the_pinned_ones():
+    """What is installed, not what is written: a looser install (a CUDA torch, Jupyter Book 2) fails here."""
+    import platform
+    from importlib.metadata import version
+
+    assert platform.python_version_tuple()[:2] == ("3", "11")
+    assert pyproject_pins()["torch"] == "2.13.0" and pyproject_pins()["jupyter-book"] == "1.0.4.post1"
     assert "python=3.11" in (ROOT / "environment.yml").read_text()
+    # torch's CPU build carries the local label "+cpu"; any other label (a CUDA build) is wrong
+    wrong = {name: (pin, version(name)) for name, pin in pyproject_pins().items()
+             if version(name).removesuffix("+cpu") != pin}
+    assert wrong == {}, wrong

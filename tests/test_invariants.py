@@ -28,7 +28,7 @@ def test_conserved_matrix_formula():
 
 
 @pytest.mark.parametrize("eta", [0.02, 0.005])
-def test_linear_network_conserves_c_up_to_eta_squared(eta):
+def test_linear_network_conserves_c_to_within_a_twentieth_of_eta(eta):
     x, y = separable()
     m = lin.MLP(5, 8, 1, depth=3, activation="linear", init_scale=0.5, generator=gen())
     w0 = [w.copy() for w in m.numpy_weights()]
@@ -41,7 +41,7 @@ def test_linear_network_conserves_c_up_to_eta_squared(eta):
     assert moved < 0.05 * eta
 
 
-def test_drift_shrinks_with_step_size():
+def test_drift_is_linear_in_eta_at_fixed_time():
     x, y = separable(seed=1)
     drifts = []
     for eta in (0.08, 0.02):

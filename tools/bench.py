@@ -6,7 +6,7 @@ Measures, on this machine with the existing .venv: each notebook's execution tim
 papermill at each scale (median of `--runs`), cold `make book` (no _build, no execution
 cache), warm `make book` (nothing changed), the nbval stage, and the speed-up of the
 linear-networks chapter's vectorised training over its one-trial-at-a-time reference loop
-(`linearity.chains.benchmark`, both measured in this run).
+(`tools/bench_chains.py`, both measured in this run).
 """
 
 import argparse
@@ -52,13 +52,10 @@ def main() -> int:
         shutil.rmtree(ROOT / path, ignore_errors=True)
     result["make_book_cold"] = timed(["make", "--no-print-directory", "book"])
     result["make_book_warm"] = timed(["make", "--no-print-directory", "book"])
-    result["nbval"] = timed([str(BIN / "python"), "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval", "notebooks",
-                             "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"])
-    try:
-        from linearity.chains import benchmark
-        result["chains"] = benchmark()
-    except ImportError:
-        result["chains"] = None
+    result["nbval"] = timed([str(BIN / "python"), "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval", "notebooks"])
+    from bench_chains import benchmark
+
+    result["chains"] = benchmark()
     total_ci = sum(v.get("ci", 0.0) for v in result["notebooks"].values())
     result["all_notebooks_ci"] = total_ci
 

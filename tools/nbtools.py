@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ def strip_run_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what papermill and nbclient add that must never be stored (PITFALLS 4):
     timing metadata, the injected-parameters cell and papermill's notebook metadata."""
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("linearity", None)
     nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         for key in ("papermill", "execution"):
@@ -27,11 +29,53 @@ def strip_run_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def provenance() -> dict:
+    """Where and with what a notebook's stored outputs were computed (shown in the report)."""
+    import platform
+    import subprocess
+    from datetime import datetime, timezone
+    from importlib.metadata import version
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    kernels = {k: os.environ[k] for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "OPENBLAS_CORETYPE") if k in os.environ}
+    return {"cpu": cpu, "simd": torch.backends.cpu.get_cpu_capability(), "kernel_settings": kernels,
+            "os": platform.platform(), "python": platform.python_version(), "torch": version("torch"),
+            "numpy": version("numpy"), "commit": commit,
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook to a temporary file beside `path`, then rename it over `path`:
+    a kill or a full disk mid-write leaves the old notebook whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
-            timeout: int = 600) -> tuple[Path, float, str | None]:
-    """Run one notebook with papermill into `out`, or, when `out` is None, in place: the
-    stored notebook is replaced (timing metadata stripped) only if every cell succeeded.
-    Returns (path, seconds, error message or None)."""
+            timeout: int = 600, source: Path | None = None) -> tuple[Path, float, str | None]:
+    """Run the notebook `source` (default `path`) with papermill, in the folder of `path`.
+
+    With `out`, the executed copy goes there. Without it, the run refreshes `path`: only if
+    every cell succeeded is `path` replaced, atomically, with run noise stripped and the
+    provenance of the run in its metadata. Returns (path, seconds, error message or None)."""
     import tempfile
 
     import papermill as pm
@@ -40,13 +84,15 @@ def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
     with tempfile.TemporaryDirectory() as tmp:
         target = out or Path(tmp) / path.name
         try:
-            pm.execute_notebook(str(path), str(target), parameters=parameters or {}, progress_bar=False,
+            pm.execute_notebook(str(source or path), str(target), parameters=parameters or {}, progress_bar=False,
                                 cwd=str(path.parent), log_output=False, execution_timeout=timeout)
             error = None
         except Exception as exc:  # PapermillExecutionError carries the failing cell's error
             error = f"{type(exc).__name__}: {getattr(exc, 'evalue', exc)}"
         if error is None and out is None:
-            nbformat.write(strip_run_noise(nbformat.read(str(target), as_version=4)), str(path))
+            nb = strip_run_noise(nbformat.read(str(target), as_version=4))
+            nb.metadata["linearity"] = {"provenance": provenance()}
+            write_atomically(nb, path)
     return path, time.perf_counter() - start, error
 
 

@@ -347,7 +347,7 @@ class Sweep:
 
 def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int, steps: int,
           finetune_steps: int, lr: float, eps: float, generator: torch.Generator,
-          dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu") -> Sweep:
+          dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> Sweep:
     """Early and late regimes for every λ and sub-seed, trained as ONE ensemble.
 
     Network (r, i, s) has λ_i; early networks (r = 0) feel the penalty from step 0, late ones

@@ -1,32 +1,83 @@
-"""The claims cell: assert every claim of a chapter and glue its value.
+"""The claims cell, and every number a chapter's prose cites, glued at a precision that holds.
 
     claims = lin.Claims()
-    claims.check("expr_odd_part_error", err, lt=1e-10, paper="f(x) − f(−x) = (1+α) W₂W₁x exactly")
+    claims.check("expr_odd_part_error", err, lt=1e-10, tiny=True, paper="f(x) − f(−x) = (1+α) W₂W₁x")
+    claims.check("expr_two_layer_min_over_ols", m, ge=1 - 1e-9, digits=7, paper="...")
     claims.summary()
 
-Each value is glued under its name as a plain float (`myst_nb.glue`), so the text and
-tools can read it from the executed notebook. `summary()` shows a table (HTML for the
-book, text for nbval, JSON for the reproducibility report) and raises `AssertionError`
-listing every claim that failed.
+    lin.glue(ols_loss=ols, n_steps=600)        # numbers the prose cites, one call per cell
+
+Precision is part of the contract (DESIGN, "Determinism"). Stored outputs are compared
+digit for digit on other CPUs, whose SIMD kernels round differently in the last bits, so a
+number is glued and printed only to the digits it is stable to:
+
+- `significant(v, digits)` rounds to `digits` significant digits (4 unless a claim says more);
+- a rounding-level quantity (an error that is zero in exact arithmetic) is glued as the
+  power-of-ten bound `below(v)` above it, at least 1e-12, and printed as `bound_text(v)`
+  ("< 1e-12"); its own digits differ between machines.
+
+`glue` and `Claims.check` store plain Python floats (ints stay ints) under their names
+(`myst_nb.glue`), so the text and tools read them from the executed notebook. `summary()`
+shows a table (HTML for the book, text for nbval, JSON for the reproducibility report) and
+raises `AssertionError` listing every claim that failed.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any
+
+FLOOR = 1e-12   # rounding-level quantities are reported as "< 1e-12" (float64 rounding is ~1e-16)
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """`value` rounded to `digits` significant digits (nan and inf unchanged)."""
+    value = float(value)
+    return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+
+
+def below(value: float, floor: float = FLOOR) -> float:
+    """The smallest power of ten ≥ |value| and ≥ `floor`: a stable bound on a rounding-level number."""
+    value = abs(float(value))
+    if math.isnan(value):
+        return value
+    return max(floor, 10.0 ** math.ceil(math.log10(value))) if value > 0 else floor
+
+
+def bound_text(value: float, floor: float = FLOOR) -> str:
+    """A rounding-level number as text: '< 1e-12' (the bound `below(value)`)."""
+    return f"< {below(value, floor):.0e}"
+
+
+def _plain(value: Any, digits: int) -> float | int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real) or hasattr(value, "__float__"):
+        return significant(float(value), digits)
+    raise ValueError(f"glue values must be numbers, got {value!r}")
+
+
+def glue(digits: int = 4, **values: Any) -> None:
+    """Glue each keyword as a plain number: ints as ints, floats to `digits` significant digits."""
+    from myst_nb import glue as _glue
+
+    for name, value in values.items():
+        _glue(name, _plain(value, digits), display=False)
 
 
 @dataclass
 class Claim:
     name: str
     value: float
+    shown: str
     expected: str
     paper: str
+    premises: tuple[str, ...]
     passed: bool
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
 
 
 def _fmt_bound(v: float) -> str:
@@ -34,20 +85,24 @@ def _fmt_bound(v: float) -> str:
     return f"{v:.10g}"
 
 
+@dataclass
 class Claims:
     """Collects a chapter's claims; see the module docstring."""
 
-    def __init__(self) -> None:
-        self.rows: list[Claim] = []
+    rows: list[Claim] = field(default_factory=list)
 
     def check(self, name: str, value: float, *, lt: float | None = None, le: float | None = None,
               gt: float | None = None, ge: float | None = None, approx: tuple[float, float] | None = None,
-              paper: str = "") -> float:
+              paper: str = "", digits: int = 4, tiny: bool = False, premises: tuple[str, ...] | list[str] = ()
+              ) -> float:
         """Record `value` under `name`, glue it, and test it against the given bounds.
 
-        `approx=(target, tol)` means |value − target| ≤ tol. Returns the value as a float.
+        `approx=(target, tol)` means |value − target| ≤ tol. The bounds are tested on the
+        exact value; the glued and shown value is rounded to `digits` significant digits,
+        or, with `tiny=True` (a rounding-level error), is the bound `below(value)`.
+        `premises` names the chapter parameters the claim rests on. Returns the value.
         """
-        from myst_nb import glue
+        from myst_nb import glue as _glue
 
         value = float(value)
         tests, text = [], []
@@ -63,27 +118,32 @@ class Claims:
         if not tests:
             raise ValueError(f"claim {name!r} needs a bound (lt, le, gt, ge or approx)")
         passed = all(tests) and not math.isnan(value)
-        glue(name, value, display=False)
-        self.rows.append(Claim(name, value, " and ".join(text), paper, passed))
+        stored = below(value) if tiny else significant(value, digits)
+        shown = bound_text(value) if tiny else f"{stored:.{digits}g}"
+        _glue(name, stored, display=False)
+        self.rows.append(Claim(name, stored, shown, " and ".join(text), paper, tuple(premises), passed))
         return value
 
     def summary(self) -> None:
         """Display the table of claims and raise `AssertionError` if any failed."""
+        from html import escape
+
         from IPython.display import display
 
         width = max(len(c.name) for c in self.rows)
-        lines = [f"{'claim':<{width}}  {'value':>10}  {'expected':<22} ok"]
-        lines += [f"{c.name:<{width}}  {_fmt(c.value):>10}  {c.expected:<22} {'yes' if c.passed else 'NO'}"
+        lines = [f"{'claim':<{width}}  {'value':>12}  {'expected':<24} ok"]
+        lines += [f"{c.name:<{width}}  {c.shown:>12}  {c.expected:<24} {'yes' if c.passed else 'NO'}"
                   for c in self.rows]
         html = ["<table><thead><tr><th>claim</th><th>value</th><th>expected</th><th>paper</th>"
-                "<th>holds</th></tr></thead><tbody>"]
-        html += [f"<tr><td><code>{c.name}</code></td><td>{_fmt(c.value)}</td><td>{c.expected}</td>"
-                 f"<td>{c.paper}</td><td>{'✔' if c.passed else '✘'}</td></tr>" for c in self.rows]
+                "<th>premises</th><th>holds</th></tr></thead><tbody>"]
+        html += [f"<tr><td><code>{escape(c.name)}</code></td><td>{escape(c.shown)}</td><td>{escape(c.expected)}</td>"
+                 f"<td>{escape(c.paper)}</td><td>{escape(', '.join(c.premises))}</td>"
+                 f"<td>{'✔' if c.passed else '✘'}</td></tr>" for c in self.rows]
         html.append("</tbody></table>")
-        payload = [{"name": c.name, "value": _fmt(c.value), "expected": c.expected, "paper": c.paper,
-                    "passed": c.passed} for c in self.rows]
+        payload = [{"name": c.name, "value": c.shown, "expected": c.expected, "paper": c.paper,
+                    "premises": list(c.premises), "passed": c.passed} for c in self.rows]
         display({"text/plain": "\n".join(lines), "text/html": "".join(html),
                  "application/json": {"claims": payload}}, raw=True)
-        failed = [f"{c.name} = {_fmt(c.value)} (expected {c.expected})" for c in self.rows if not c.passed]
+        failed = [f"{c.name} = {c.shown} (expected {c.expected})" for c in self.rows if not c.passed]
         if failed:
             raise AssertionError("claims that do not hold: " + "; ".join(failed))

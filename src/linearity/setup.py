@@ -1,35 +1,50 @@
-"""One call at the top of every chapter: check the parameters, seed, pin threads.
+"""One call at the top of every chapter: read and check the parameters, seed, pin threads.
 
-A chapter's cells are::
+A chapter's first cells are::
 
-    # parameters            (tagged `parameters`; papermill injects its values after it)
+    import numpy as np ...                       # imports, without the package
+
+    # parameters                                 (tagged `parameters`; this first line too)
     seed = 0
     scale = "ci"
     device = "cpu"
+    symmetrize = True                            # a premise of the chapter's result
 
-    run = lin.setup(globals(), seed=seed, scale=scale, device=device)
+    import linearity as lin                      # the setup cell
+    run = lin.setup(globals())
 
-`setup` raises `ValueError` naming the parameter and what is allowed, at once, before any
-training starts. It also catches a parameter name papermill was given that the notebook
-does not declare (papermill itself only logs a warning and goes on).
+`setup` reads the parameters from the notebook's namespace: `seed`, `scale`, `device` and
+every other name the parameters cell assigns. It raises `ValueError` naming the parameter
+and what is allowed, before any training starts:
+
+- `seed` must be an integer in [0, 2³²), `scale` one of `SCALES`, `device` one of `DEVICES`;
+- every other parameter must keep the type of its default (a bool stays a bool, a float
+  may be given as an int), plus any range the chapter passes as `checks`;
+- papermill injects its values in a cell headed `# Parameters` after the parameters cell
+  and only logs a name the notebook does not declare. `setup` reads that cell from the
+  kernel's input history and refuses every name in it that the parameters cell does not
+  assign — `_seed`, `In`, or `lin` (which is why the setup cell imports the package
+  again: an injected `lin = 1` is then refused, not an `AttributeError`).
 """
 
 from __future__ import annotations
 
+import ast
 import random
-from dataclasses import dataclass
-from numbers import Integral
-from types import FunctionType, ModuleType
-from typing import Any, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
+from .checks import check_choice, check_int
+
 SCALES = ("ci", "paper")
 DEVICES = ("cpu", "cuda")
-
-# Names IPython puts in the user namespace; never parameters.
-_IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+SEED_LIMIT = 2**32                      # numpy's legacy seeding accepts [0, 2³²)
+PARAMETERS_HEADER = "# parameters"      # first line of every chapter's parameters cell
+PAPERMILL_HEADER = "# Parameters"       # first line of the cell papermill injects
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,7 @@ class Run:
     seed: int
     scale: str
     device: torch.device
-    params: Mapping[str, Any]
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def paper(self) -> bool:
@@ -59,50 +74,65 @@ class Run:
         return torch.Generator().manual_seed(int(self.rng(offset).integers(2**62)))
 
 
-def check_int(name: str, value: Any, low: int = 0) -> int:
-    """Return `value` as an int; `ValueError` naming `name` unless it is an integer ≥ `low`."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        kind = "a non-negative integer" if low == 0 else f"an integer >= {low}"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-    return int(value)
-
-
 def check_seed(seed: Any) -> int:
-    """Return `seed` as an int; `ValueError` unless it is a non-negative integer."""
-    return check_int("seed", seed)
-
-
-def check_scale(scale: Any) -> str:
-    """Return `scale`; `ValueError` unless it is one of `SCALES`."""
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-    return scale
+    """`seed` as an int; `ValueError` unless it is an integer in [0, 2³²)."""
+    return check_int("seed", seed, 0, SEED_LIMIT)
 
 
 def check_device(device: Any) -> torch.device:
-    """Return a `torch.device`; `ValueError` for an unknown name or a missing GPU."""
-    if device not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    """A `torch.device`; `ValueError` for an unknown name or a missing GPU."""
+    check_choice("device", device, DEVICES)
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device='cuda' was asked for but no CUDA GPU is available; allowed here: 'cpu'")
     return torch.device(device)
 
 
-def _undeclared(namespace: Mapping[str, Any], declared: set[str]) -> list[str]:
-    """Plain values in a notebook namespace that are not declared parameters.
+def assignments(source: str) -> dict[str, Any]:
+    """The names a cell assigns at top level, with their literal values (None if not a literal)."""
+    out: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            try:
+                value = ast.literal_eval(node.value) if node.value is not None else None
+            except ValueError:
+                value = None
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        out[n.id] = value
+    return out
 
-    Before the setup cell a chapter defines only imports and its parameters, so any other
-    plain value (number, string, list, ...) was injected by papermill for a parameter the
-    notebook does not have.
-    """
-    unknown = []
-    for name, value in namespace.items():
-        if name.startswith("_") or name in _IPYTHON_NAMES or name in declared:
-            continue
-        if isinstance(value, (ModuleType, FunctionType, type)) or callable(value):
-            continue
-        unknown.append(name)
-    return sorted(unknown)
+
+def _history() -> list[str]:
+    """The inputs executed so far in this kernel, oldest first ([] outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the book's environment
+        return []
+    ip = get_ipython()
+    return list(ip.history_manager.input_hist_raw) if ip is not None else []
+
+
+def declared_and_injected(history: list[str]) -> tuple[dict[str, Any], set[str]]:
+    """(defaults of the parameters cell, names papermill injected after it) from a history."""
+    declared: dict[str, Any] = {}
+    injected: set[str] = set()
+    for source in history:
+        first = source.lstrip().split("\n", 1)[0].strip()
+        if first.startswith(PARAMETERS_HEADER):
+            declared, injected = assignments(source), set()
+        elif first == PAPERMILL_HEADER:
+            injected |= set(assignments(source))
+    return declared, injected
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return default is None or isinstance(value, type(default))
 
 
 def seed_everything(seed: int) -> None:
@@ -113,26 +143,36 @@ def seed_everything(seed: int) -> None:
     torch.set_num_threads(1)
 
 
-def setup(namespace: Mapping[str, Any] | None = None, *, seed: Any = 0, scale: Any = "ci",
-          device: Any = "cpu", **params: Any) -> Run:
-    """Check a chapter's parameters, seed everything, set one torch thread and the plot style.
+def setup(namespace: Mapping[str, Any] | None = None, *,
+          checks: Mapping[str, Callable[[str, Any], Any]] | None = None, **given: Any) -> Run:
+    """Read and check a chapter's parameters, seed everything, set one torch thread and the plot style.
 
-    `namespace` is the notebook's `globals()`; when given, a plain value in it that is not
-    one of the parameters (`seed`, `scale`, `device` and the chapter's own `params`) is an
-    unknown parameter and raises `ValueError`. Chapter parameters are checked by the chapter.
+    `namespace` is the notebook's `globals()`; the parameters are the names its parameters
+    cell assigns (module docstring). Outside a notebook pass them as keywords:
+    `setup(seed=3, scale="paper")`. `checks` maps a chapter parameter to a check of the
+    `linearity.checks` kind (`check(name, value)` raising `ValueError`).
     """
-    seed = check_seed(seed)
-    scale = check_scale(scale)
-    dev = check_device(device)
+    declared, injected = declared_and_injected(_history()) if namespace is not None else ({}, set())
+    unknown = sorted(injected - set(declared))
+    if unknown:
+        names = sorted(declared) or ["seed", "scale", "device"]
+        raise ValueError(f"unknown parameter(s) {unknown}: this notebook's parameters are {names}")
+    values = {"seed": 0, "scale": "ci", "device": "cpu"}
     if namespace is not None:
-        declared = {"seed", "scale", "device", *params}
-        unknown = _undeclared(namespace, declared)
-        if unknown:
-            raise ValueError(
-                f"unknown parameter(s) {unknown}: this notebook's parameters are {sorted(declared)}"
-            )
+        values.update({k: namespace[k] for k in ("seed", "scale", "device", *declared) if k in namespace})
+    values.update(given)
+    seed = check_seed(values.pop("seed"))
+    scale = check_choice("scale", values.pop("scale"), SCALES)
+    dev = check_device(values.pop("device"))
+    for name, value in values.items():
+        default = declared.get(name)
+        if name in declared and not _same_kind(default, value):
+            raise ValueError(f"{name} must be a {type(default).__name__} like its default {default!r}, "
+                             f"got {value!r}")
+        if checks and name in checks:
+            checks[name](name, value)
     seed_everything(seed)
     from .plotting import use_style
 
     use_style()
-    return Run(seed=seed, scale=scale, device=dev, params=dict(params))
+    return Run(seed=seed, scale=scale, device=dev, params=values)
