@@ -61,13 +61,15 @@ def test_penalty_and_snapping():
     with torch.no_grad():
         m.slopes[0].copy_(torch.tensor([[0.0, 0.5, 0.995], [1.2, -0.1, 0.9]], dtype=torch.float64))
         m.slopes[1].fill_(1.0)
-    assert torch.allclose(A.slope_penalty(m.slopes), torch.tensor([1.505, 0.2 + 1.1 + 0.1], dtype=torch.float64))
+    A.snap_slopes(m, eps=0.0)                       # clip to [0, 1]: where the penalty is evaluated
+    assert torch.allclose(A.slope_penalty(m.slopes), torch.tensor([1.505, 0.0 + 1.0 + 0.1], dtype=torch.float64))
+    assert torch.allclose(A.slope_penalty(m.slopes), sum((1 - a).abs().sum(-1) for a in m.slopes))
     A.snap_slopes(m, eps=0.01)
     assert m.slopes[0].tolist() == [[0.0, 0.5, 1.0], [1.0, 0.0, 0.9]]
     assert np.allclose(A.apl_mlp(A.linear_masks(m)), [2 / 3, 2 / 3])
 
 
-def test_forward_matches_model_and_collapse():
+def test_prelu_forward_is_sigma_and_collapse():
     g = torch.Generator().manual_seed(1)
     m = lin.MLP(3, 5, 2, depth=4, activation="prelu", bias=True, ensemble=3, generator=g)
     with torch.no_grad():
@@ -76,7 +78,11 @@ def test_forward_matches_model_and_collapse():
         for b in m.biases:
             b.normal_(generator=g)
     x = torch.randn(7, 3, dtype=torch.float64, generator=g)
-    assert torch.allclose(A.forward(m, x), m(x), atol=1e-13)
+    h = x
+    for k, w in enumerate(m.weights):                # σ_α(z) = max(z, α z) layer by layer
+        z = h @ w.transpose(1, 2) + m.biases[k].unsqueeze(1)
+        h = lin.sigma(z, m.slopes[k].unsqueeze(1)) if k < m.depth - 1 else z
+    assert torch.equal(h, m(x))
     with pytest.raises(ValueError, match="fully linear"):
         A.collapse(m)
     with torch.no_grad():
@@ -90,7 +96,7 @@ def test_forward_matches_model_and_collapse():
 def test_sweep_members_are_independent():
     rng = np.random.default_rng(0)
     x, y = spirals(20, 1.0, 0.0, rng)
-    kw = dict(n_seeds=1, width=4, depth=3, steps=30, finetune_steps=5, lr=0.05, eps=0.02,
+    kw = dict(n_seeds=1, width=4, depth=3, steps=60, finetune_steps=5, lr=0.05, eps=0.02,
               dtype=torch.float64)
     both = A.sweep(x, y, x, y, lambdas=[0.0, 0.5], generator=torch.Generator().manual_seed(3), **kw)
     other = A.sweep(x, y, x, y, lambdas=[0.0, 0.05], generator=torch.Generator().manual_seed(3), **kw)

@@ -6,7 +6,15 @@ Run by `make book` and `make test` before the book is built; never edit the outp
 import platform
 from importlib.metadata import version
 
+import nbformat
+
 from nbtools import NOTEBOOKS, ROOT, claims_of
+
+
+def cell(text) -> str:
+    """A table cell: a `|` would end it early."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
 
 lines = ["| chapter | claim | paper | expected | value | holds |", "|---|---|---|---|---|---|"]
 for nb in NOTEBOOKS:
@@ -14,11 +22,23 @@ for nb in NOTEBOOKS:
     if not claims:
         lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | (no stored claims: run `make notebooks`) | | | | |")
     for c in claims:
-        lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | `{c['name']}` | {c['paper']} | {c['expected']} "
-                     f"| {c['value']} | {'yes' if c['passed'] else '**no**'} |")
+        lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | `{c['name']}` | {cell(c['paper'])} | {cell(c['expected'])} "
+                     f"| {cell(c['value'])} | {'yes' if c['passed'] else '**no**'} |")
+lines += ["", "## Where the stored outputs were computed", "",
+          "Each chapter's outputs, which nbval compares on every `make test`, were written by `make notebooks` "
+          "on this machine. If your run differs, compare your CPU's SIMD level and versions with these.", "",
+          "| chapter | CPU | SIMD | OS | Python | torch | numpy | commit | date |", "|---|---|---|---|---|---|---|---|---|"]
+for nb in NOTEBOOKS:
+    p = nbformat.read(str(nb), as_version=4).metadata.get("linearity", {}).get("provenance")
+    if p is None:
+        lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | (not recorded: run `make notebooks`) |||||||| ")
+        continue
+    simd = p["simd"] + "".join(f", {k}={v}" for k, v in p.get("kernel_settings", {}).items())
+    lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | {cell(p['cpu'])} | {cell(simd)} | {cell(p['os'])} "
+                 f"| {p['python']} | {p['torch']} | {p['numpy']} | `{p['commit']}` | {p['date']} |")
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
-lines += ["", "## Versions used for this build", "", "| package | version |", "|---|---|"]
+lines += ["", "## Versions used for this build of the book", "", "| package | version |", "|---|---|"]
 lines += [f"| {name} | {v} |" for name, v in versions]
 out = ROOT / "book" / "_generated" / "report.md"
 out.parent.mkdir(exist_ok=True)

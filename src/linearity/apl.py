@@ -26,7 +26,7 @@ Training (Eq. of the chapter): per network e of an ensemble,
     L_e = CE_e(θ_e) + λ_e · 1[t ≥ t_e] · Σ_c |1 − α_{e,c}|,   α clipped to [0, 1] after each step,
 
 the sum over e is minimised with Adam (Adam is elementwise, so the networks stay
-independent); at the end of the penalty phase slopes within ε of 1 are set to 1, then the
+independent), every parameter kept on a grid of 2⁻²⁴ (`GRID`); at the end of the penalty phase slopes within ε of 1 are set to 1, then the
 slopes are frozen and the weights fine-tuned without the penalty.
 """
 
@@ -39,7 +39,10 @@ import numpy as np
 import torch
 
 from .models import MLP
-from .train import TrainingDiverged, losses
+from .checks import check_int
+from .train import train
+
+GRID = 2.0**-24   # fixed-point grid of the sweeps' parameters (see `linearity.train.train`)
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,13 @@ def toy_spec(width: int = 4, layers: int = 4) -> list:
 
 
 def slope_penalty(slopes) -> torch.Tensor:
-    """Σ_c |1 − α_c| per network, shape (E,), for slopes given as a list of (E, width) tensors."""
-    return sum((1 - a).abs().sum(-1) for a in slopes)
+    """Σ_c (1 − α_c) per network, shape (E,), for slopes given as a list of (E, width) tensors.
+
+    On [0, 1], where the slopes are kept, this is Σ_c |1 − α_c|. The linear form is the one
+    differentiated: its gradient −1 does not jump at α = 1 (that of |·| is 0 there), so a slope
+    that touches 1 on one CPU and stops a rounding error short on another gets the same update.
+    """
+    return sum((1 - a).sum(-1) for a in slopes)
 
 
 def linear_masks(model: MLP) -> list[np.ndarray]:
@@ -242,55 +250,22 @@ class SweepResult:
     test_accuracy: np.ndarray
 
 
-def forward(model: MLP, x: torch.Tensor) -> torch.Tensor:
-    """Outputs (E, n, d_out) of a PReLU ensemble whose slopes lie in [0, 1].
-
-    The same map as `model.hidden(x)[-1]`, written as σ_α(z) = relu(z) + α (z − relu(z)),
-    whose backward pass is several times faster on a CPU than that of `torch.where`.
-    """
-    h = x if x.dim() == 3 else x.unsqueeze(0)
-    for k, w in enumerate(model.weights):
-        h = h @ w.transpose(1, 2)
-        if model.biases:
-            h = h + model.biases[k].unsqueeze(1)
-        if k < model.depth - 1:
-            p = torch.relu(h)
-            h = p + model.slopes[k].unsqueeze(1) * (h - p)
-    return h
-
-
 def accuracy(model: MLP, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     """Fraction of correctly classified points per network, shape (E,)."""
     with torch.no_grad():
-        pred = forward(model, x).argmax(-1)
+        pred = model(x).argmax(-1)
     return (pred == y).double().mean(-1).cpu().numpy()
 
 
-def _adam_steps(model, params, x, y, steps, lr, lam, start, clip):
-    opt = torch.optim.Adam(params, lr=lr)
-    for step in range(steps):
-        per_net = losses(forward(model, x), y, "cross_entropy")
-        if not torch.isfinite(per_net).all():
-            raise TrainingDiverged(f"training diverged at step {step} with lr={lr}; lower the learning rate")
-        total = per_net.sum()
-        if lam is not None:
-            on = (start <= step).to(per_net.dtype)
-            total = total + (lam * on * slope_penalty(model.slopes)).sum()
-        opt.zero_grad(set_to_none=True)
-        total.backward()
-        opt.step()
-        if clip:
-            with torch.no_grad():
-                for a in model.slopes:
-                    a.clamp_(0.0, 1.0)
-
-
 def train_sweep(model: MLP, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor, *,
-                lam, penalty_start, steps: int, finetune_steps: int, lr: float, eps: float) -> SweepResult:
+                lam, penalty_start, steps: int, finetune_steps: int, lr: float, eps: float,
+                grid: float = GRID) -> SweepResult:
     """Train every network e of a PReLU ensemble with its own λ_e from step t_e on (module docstring).
 
-    `lam` and `penalty_start` hold one value per network (E,). After `steps` Adam steps the
-    slopes are snapped (`snap_slopes`), frozen, and weights and biases are fine-tuned for
+    `lam` and `penalty_start` hold one value per network (E,). Adam (`linearity.train`, with the
+    penalty, slopes clipped to [0, 1] and every parameter rounded to a multiple of `grid` after
+    every update, so that the run is the same on every CPU) runs `steps` steps; then the slopes
+    are snapped (`snap_slopes`), frozen, and weights and biases are fine-tuned for
     `finetune_steps` steps without the penalty. Returns the masks, APL and accuracies.
     """
     if model.activation != "prelu" or model.ensemble is None:
@@ -302,15 +277,22 @@ def train_sweep(model: MLP, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tens
         raise ValueError(f"lam and penalty_start must have shape ({e},), got {tuple(lam.shape)} and {tuple(start.shape)}")
     if (lam < 0).any():
         raise ValueError("lam must be >= 0")
-    for name, v in (("steps", steps), ("finetune_steps", finetune_steps)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    _adam_steps(model, list(model.parameters()), x, y, steps, lr, lam, start, clip=True)
+    check_int("steps", steps)
+    check_int("finetune_steps", finetune_steps)
+
+    def clip(step: int, m: MLP) -> None:
+        with torch.no_grad():
+            for a in m.slopes:
+                a.clamp_(0.0, 1.0)
+
+    def pull(step: int, m: MLP) -> torch.Tensor:
+        return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
+
+    common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid)
+    train(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull, **common)
     snap_slopes(model, eps)
-    tuned = list(model.weights) + list(model.biases)
-    _adam_steps(model, tuned, x, y, finetune_steps, lr, None, None, clip=False)
+    train(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
+          params=list(model.weights) + list(model.biases), **common)
     masks = linear_masks(model)
     return SweepResult(masks=masks, apl=apl_mlp(masks), train_accuracy=accuracy(model, x, y),
                        test_accuracy=accuracy(model, x_test, y_test))
@@ -346,7 +328,7 @@ class Sweep:
 
 
 def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int, steps: int,
-          finetune_steps: int, lr: float, eps: float, generator: torch.Generator,
+          finetune_steps: int, lr: float, eps: float, generator: torch.Generator, grid: float = GRID,
           dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> Sweep:
     """Early and late regimes for every λ and sub-seed, trained as ONE ensemble.
 
@@ -357,8 +339,7 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
     lambdas = np.asarray(lambdas, dtype=float)
     if lambdas.ndim != 1 or lambdas.size == 0 or (lambdas < 0).any():
         raise ValueError(f"lambdas must be a non-empty 1-d array of numbers >= 0, got {lambdas!r}")
-    if isinstance(n_seeds, bool) or not isinstance(n_seeds, int) or n_seeds < 1:
-        raise ValueError(f"n_seeds must be an integer >= 1, got {n_seeds!r}")
+    check_int("n_seeds", n_seeds, 1)
     n_lam = lambdas.size
     half = n_lam * n_seeds
     d_in, d_out = x.shape[1], int(max(y.max(), y_test.max())) + 1
@@ -373,7 +354,7 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
     lam = np.tile(np.repeat(lambdas, n_seeds), 2)
     start = np.r_[np.zeros(half, dtype=int), np.full(half, steps // 2)]
     r = train_sweep(model, tx(x), ty(y), tx(x_test), ty(y_test), lam=lam, penalty_start=start,
-                    steps=steps, finetune_steps=finetune_steps, lr=lr, eps=eps)
+                    steps=steps, finetune_steps=finetune_steps, lr=lr, eps=eps, grid=grid)
     shape = (2, n_lam, n_seeds)
     return Sweep(lambdas=lambdas, apl=r.apl.reshape(shape), test_accuracy=r.test_accuracy.reshape(shape),
                  train_accuracy=r.train_accuracy.reshape(shape),
@@ -385,15 +366,6 @@ def effective_masks(model: MLP, x: torch.Tensor) -> list[np.ndarray]:
 
     A unit whose pre-activation never changes sign on x computes z or α z there: linear.
     """
-    h = x if x.dim() == 3 else x.unsqueeze(0)
-    out = []
     with torch.no_grad():
-        for k, w in enumerate(model.weights[:-1]):
-            z = h @ w.transpose(1, 2)
-            if model.biases:
-                z = z + model.biases[k].unsqueeze(1)
-            both = (z > 0).any(1) & (z < 0).any(1)
-            out.append((both & (model.slopes[k] < 1)).cpu().numpy())
-            p = torch.relu(z)
-            h = p + model.slopes[k].unsqueeze(1) * (z - p)
-    return out
+        zs = model.hidden(x)[:-1]
+    return [(((z > 0).any(1) & (z < 0).any(1)) & (a < 1)).cpu().numpy() for z, a in zip(zs, model.slopes)]

@@ -130,7 +130,10 @@ class MLP(nn.Module):
         if self.activation == "linear":
             return z
         if self.activation == "prelu":
-            return sigma(z, self.slopes[k].unsqueeze(1))
+            # σ_α(z) = relu(z) + α (z − relu(z)): the same values and gradients as `sigma` for
+            # α ∈ [0, 1], and a backward pass several times faster on a CPU than torch.where's
+            p = torch.relu(z)
+            return p + self.slopes[k].unsqueeze(1) * (z - p)
         return sigma(z, 0.0 if self.activation == "relu" else self.alpha)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

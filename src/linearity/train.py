@@ -8,6 +8,11 @@ Losses, per network (so an ensemble trains E networks with one backward pass):
 - "cross_entropy": L = (1/n) Σ_n −log softmax(f(x_n))[y_n],  y_n an integer class
 
 Gradient descent is θ ← θ − η ∇L. With an ensemble, η may be one value per network.
+`penalty(step, model)` adds a term per network to the loss that is differentiated (it is
+not part of the recorded loss). `grid=h` rounds every trained parameter to a multiple of h
+after each update (fixed point): long Adam runs on small networks are chaotic, and the
+last-bit differences between CPUs' vector instructions grow into different networks; on a
+grid of h = 2⁻²⁴ they are rounded away at every step, so the run is the same on every CPU.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import check_choice, check_int, check_positive
+
 LOSSES = ("mse", "logistic", "exp", "cross_entropy")
 OPTIMIZERS = ("gd", "adam")
 
@@ -30,17 +37,16 @@ class TrainingDiverged(FloatingPointError):
 
 def losses(pred: torch.Tensor, y: torch.Tensor, kind: str = "mse") -> torch.Tensor:
     """Per-network loss, shape (E,) for predictions (E, n, d_out) (see the module docstring)."""
+    check_choice("loss", kind, LOSSES)
     if kind == "mse":
         return 0.5 * ((pred - y) ** 2).sum(-1).mean(-1)
     if kind == "logistic":
         return F.softplus(-y * pred.squeeze(-1)).mean(-1)
     if kind == "exp":
         return torch.exp(-y * pred.squeeze(-1)).mean(-1)
-    if kind == "cross_entropy":
-        logp = torch.log_softmax(pred, dim=-1)
-        idx = y.long().expand(pred.shape[:-1]).unsqueeze(-1)
-        return -logp.gather(-1, idx).squeeze(-1).mean(-1)
-    raise ValueError(f"loss must be one of {LOSSES}, got {kind!r}")
+    logp = torch.log_softmax(pred, dim=-1)                       # cross_entropy
+    idx = y.long().expand(pred.shape[:-1]).unsqueeze(-1)
+    return -logp.gather(-1, idx).squeeze(-1).mean(-1)
 
 
 @dataclass
@@ -68,22 +74,23 @@ def _check_lr(lr, ensemble: int | None) -> torch.Tensor:
 def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float | Sequence[float],
           steps: int, loss: str = "mse", optimizer: str = "gd", record_every: int = 1,
           record_weights: Iterable[int] = (), params: Iterable[torch.nn.Parameter] | None = None,
-          callback: Callable[[int, torch.nn.Module], None] | None = None) -> History:
+          callback: Callable[[int, torch.nn.Module], None] | None = None,
+          penalty: Callable[[int, torch.nn.Module], torch.Tensor] | None = None,
+          grid: float | None = None) -> History:
     """Train `model` on the full batch (x, y) for `steps` updates and return its `History`.
 
     `record_every` sets how often the loss is stored (the last step always is);
     `record_weights` lists steps whose weights are stored; `params` restricts what is
-    trained (default: all parameters); `callback(step, model)` runs before every update.
+    trained (default: all parameters); `callback(step, model)` runs before every update and
+    once after the last (so a projection there is applied after every update).
     Raises `TrainingDiverged` naming the step and learning rate if the loss is NaN/inf.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
-        raise ValueError(f"record_every must be an integer >= 1, got {record_every!r}")
+    check_choice("loss", loss, LOSSES)
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    if grid is not None:
+        check_positive("grid", grid)
+    check_int("steps", steps)
+    check_int("record_every", record_every, 1)
     ensemble = getattr(model, "ensemble", None)
     eta = _check_lr(lr, ensemble)
     params = list(model.parameters() if params is None else params)
@@ -112,7 +119,8 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float
             rec_loss.append(per_net.detach().cpu().numpy().copy())
         if step == steps:
             break
-        grads = torch.autograd.grad(per_net.sum(), params)
+        objective = per_net if penalty is None else per_net + penalty(step, model)
+        grads = torch.autograd.grad(objective.sum(), params)
         with torch.no_grad():
             if optimizer == "adam":
                 for p, g in zip(params, grads):
@@ -121,6 +129,9 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float
             else:
                 for p, g, s in zip(params, grads, step_size):
                     p -= s * g
+            if grid is not None:
+                for p in params:
+                    p.copy_(torch.round(p / grid) * grid)
     loss_arr = np.array(rec_loss)
     if ensemble is None:
         loss_arr = loss_arr[:, 0]
