@@ -130,17 +130,17 @@ def test_setup_seeds_and_picks():
 
 
 def test_claims_assert_and_report(capsys):
-    claims = lin.Claims()
+    claims = lin.claims.Claims()
     claims.check("a_claim", 0.5, lt=1.0)
     claims.check("b_claim", 1024 / 257, approx=(1024 / 257, 1e-9))
     claims.summary()
-    bad = lin.Claims()
+    bad = lin.claims.Claims()
     bad.check("too_big", 3.0, le=2.0)
     with pytest.raises(AssertionError, match="too_big"):
         bad.summary()
     with pytest.raises(ValueError, match="bound"):
         bad.check("no_bound", 1.0)
-    nan = lin.Claims()
+    nan = lin.claims.Claims()
     nan.check("nan_claim", float("nan"), lt=1.0)
     with pytest.raises(AssertionError, match="nan_claim"):
         nan.summary()

@@ -16,11 +16,11 @@ def gen(seed=0):
 def test_sigma_split_into_linear_and_even_parts(alpha):
     z = torch.linspace(-3, 3, 101, dtype=torch.float64)
     expected = (1 + alpha) / 2 * z + (1 - alpha) / 2 * z.abs()
-    assert torch.allclose(lin.sigma(z, alpha), expected, atol=1e-15)
+    assert torch.allclose(lin.models.sigma(z, alpha), expected, atol=1e-15)
 
 
 def test_two_layer_odd_part_is_linear():
-    m = lin.MLP(3, 50, 2, activation="leaky", alpha=0.2, generator=gen())
+    m = lin.models.MLP(3, 50, 2, activation="leaky", alpha=0.2, generator=gen())
     x = torch.randn(20, 3, dtype=torch.float64, generator=gen(1))
     w1, w2 = m.numpy_weights()
     odd = (m(x) - m(-x)).detach().numpy()
@@ -28,14 +28,14 @@ def test_two_layer_odd_part_is_linear():
 
 
 def test_relu_network_is_not_linear():
-    m = lin.MLP(3, 50, 1, generator=gen())
+    m = lin.models.MLP(3, 50, 1, generator=gen())
     x = torch.randn(20, 3, dtype=torch.float64, generator=gen(1))
     assert (m(x) + m(-x)).abs().max() > 1e-3  # even part present: the test above is not vacuous
 
 
 @pytest.mark.parametrize("depth", [2, 3, 4])
 def test_mirrored_network_is_linear_at_init(depth):
-    m = lin.MLP(4, 6, 2, depth=depth, mirrored=True, activation="leaky", alpha=0.5, generator=gen())
+    m = lin.models.MLP(4, 6, 2, depth=depth, mirrored=True, activation="leaky", alpha=0.5, generator=gen())
     x = torch.randn(30, 4, dtype=torch.float64, generator=gen(2))
     assert (m(x) + m(-x)).abs().max() < 1e-12  # odd
     # linear: f(x1 + x2) = f(x1) + f(x2)
@@ -43,18 +43,18 @@ def test_mirrored_network_is_linear_at_init(depth):
 
 
 def test_init_scale_sets_entry_variance():
-    m = lin.MLP(400, 300, 1, init_scale=0.5, generator=gen())
+    m = lin.models.MLP(400, 300, 1, init_scale=0.5, generator=gen())
     assert abs(m.weights[0].std().item() - 0.5 / 20) < 1e-3
 
 
 def test_bias_and_prelu_parameters():
-    m = lin.MLP(2, 8, 1, depth=3, activation="prelu", alpha=0.25, bias=True, generator=gen())
+    m = lin.models.MLP(2, 8, 1, depth=3, activation="prelu", alpha=0.25, bias=True, generator=gen())
     assert [tuple(b.shape) for b in m.biases] == [(1, 8), (1, 8), (1, 1)]
     assert all(torch.all(s == 0.25) for s in m.slopes)
 
 
 def test_ensemble_members_are_independent_networks():
-    e = lin.MLP(3, 5, 1, ensemble=4, generator=gen())
+    e = lin.models.MLP(3, 5, 1, ensemble=4, generator=gen())
     x = torch.randn(7, 3, dtype=torch.float64)
     out = e(x)
     assert out.shape == (4, 7, 1)
@@ -71,7 +71,7 @@ def test_ensemble_members_are_independent_networks():
 def test_bad_model_arguments_name_the_argument(kwargs, name):
     args = dict(d_in=2, width=4, d_out=1, depth=2) | kwargs
     with pytest.raises(ValueError, match=name):
-        lin.MLP(args.pop("d_in"), args.pop("width"), args.pop("d_out"), **args)
+        lin.models.MLP(args.pop("d_in"), args.pop("width"), args.pop("d_out"), **args)
 
 
 def regression_problem(seed=0):
@@ -83,9 +83,9 @@ def regression_problem(seed=0):
 
 def test_gradient_descent_matches_a_hand_written_step():
     x, y = regression_problem()
-    m = lin.MLP(3, 4, 1, activation="linear", generator=gen())
+    m = lin.models.MLP(3, 4, 1, activation="linear", generator=gen())
     w1, w2 = (w.detach().clone()[0] for w in m.weights)
-    lin.train(m, x, y, lr=0.1, steps=1)
+    lin.train.fit(m, x, y, lr=0.1, steps=1)
     r = x @ w1.T @ w2.T - y                        # residual, L = |r|²/(2n)
     g2 = (r.T @ (x @ w1.T)) / len(x)
     g1 = (w2.T @ r.T @ x) / len(x)
@@ -95,8 +95,8 @@ def test_gradient_descent_matches_a_hand_written_step():
 
 def test_training_records_a_decreasing_loss_and_weights():
     x, y = regression_problem()
-    m = lin.MLP(3, 16, 1, generator=gen())
-    h = lin.train(m, x, y, lr=0.05, steps=300, record_every=100, record_weights=[0, 300])
+    m = lin.models.MLP(3, 16, 1, generator=gen())
+    h = lin.train.fit(m, x, y, lr=0.05, steps=300, record_every=100, record_weights=[0, 300])
     assert list(h.steps) == [0, 100, 200, 300]
     assert h.loss[-1] < 0.2 * h.loss[0]
     assert set(h.weights) == {0, 300} and not np.allclose(h.weights[0][0], h.weights[300][0])
@@ -104,22 +104,22 @@ def test_training_records_a_decreasing_loss_and_weights():
 
 def test_ensemble_learning_rates_act_per_network():
     x, y = regression_problem()
-    e = lin.MLP(3, 8, 1, ensemble=2, activation="linear", generator=gen())
-    single = lin.MLP(3, 8, 1, activation="linear", generator=gen())
+    e = lin.models.MLP(3, 8, 1, ensemble=2, activation="linear", generator=gen())
+    single = lin.models.MLP(3, 8, 1, activation="linear", generator=gen())
     with torch.no_grad():
         for ws, we in zip(single.weights, e.weights):
             ws.copy_(we[1:2])
-    he = lin.train(e, x, y, lr=[0.01, 0.05], steps=50)
-    hs = lin.train(single, x, y, lr=0.05, steps=50)
+    he = lin.train.fit(e, x, y, lr=[0.01, 0.05], steps=50)
+    hs = lin.train.fit(single, x, y, lr=0.05, steps=50)
     assert np.allclose(he.loss[:, 1], hs.loss, atol=1e-12)
     assert not np.allclose(he.loss[:, 0], he.loss[:, 1])
 
 
 def test_divergence_raises_with_step_and_learning_rate():
     x, y = regression_problem()
-    m = lin.MLP(3, 16, 1, generator=gen())
-    with pytest.raises(lin.TrainingDiverged, match=r"step \d+ with lr=100"):
-        lin.train(m, x, y * 1e3, lr=100.0, steps=500)
+    m = lin.models.MLP(3, 16, 1, generator=gen())
+    with pytest.raises(lin.train.TrainingDiverged, match=r"step \d+ with lr=100"):
+        lin.train.fit(m, x, y * 1e3, lr=100.0, steps=500)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -128,15 +128,15 @@ def test_divergence_raises_with_step_and_learning_rate():
 ])
 def test_bad_training_arguments_name_the_argument(kwargs, name):
     x, y = regression_problem()
-    m = lin.MLP(3, 4, 1, generator=gen())
+    m = lin.models.MLP(3, 4, 1, generator=gen())
     with pytest.raises(ValueError, match=name):
-        lin.train(m, x, y, **(dict(lr=0.1, steps=1) | kwargs))
+        lin.train.fit(m, x, y, **(dict(lr=0.1, steps=1) | kwargs))
 
 
 def test_adam_trains_too():
     x, y = regression_problem()
-    m = lin.MLP(3, 16, 1, generator=gen())
-    h = lin.train(m, x, y, lr=0.01, steps=200, optimizer="adam")
+    m = lin.models.MLP(3, 16, 1, generator=gen())
+    h = lin.train.fit(m, x, y, lr=0.01, steps=200, optimizer="adam")
     assert h.loss[-1] < 0.1 * h.loss[0]
 
 
@@ -152,5 +152,5 @@ def test_classification_losses():
 
 def test_half_time_interpolates():
     steps = np.array([0, 10, 20])
-    assert lin.half_time(steps, np.array([1.0, 0.8, 0.4])) == pytest.approx(17.5)
-    assert np.isnan(lin.half_time(steps, np.array([1.0, 0.9, 0.8])))
+    assert lin.train.half_time(steps, np.array([1.0, 0.8, 0.4])) == pytest.approx(17.5)
+    assert np.isnan(lin.train.half_time(steps, np.array([1.0, 0.9, 0.8])))

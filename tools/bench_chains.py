@@ -3,7 +3,7 @@
     python tools/bench_chains.py          # the paper's grid; `make bench` runs it too
 
 `benchmark()` times, in this process with one torch thread, the reference loop
-(`linearity.chains.reference_train`) on a slice and the vectorised `train_chains` on the
+(`linearity.ch06_linear_nets_vs_regression.reference_train`) on a slice and the vectorised `train_chains` on the
 whole grid, and extrapolates the loop to the grid.
 """
 
@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from linearity.chains import (PAPER_DEPTHS, PAPER_KAPPAS, PAPER_STEPS, PAPER_TRIALS, Moments, grid_init,
+from linearity.ch06_linear_nets_vs_regression import (PAPER_DEPTHS, PAPER_KAPPAS, PAPER_STEPS, PAPER_TRIALS, Moments, grid_init,
                               paper_data, reference_train, train_chains)
 
 

@@ -1,11 +1,11 @@
 """The claims cell, and every number a chapter's prose cites, glued at a precision that holds.
 
-    claims = lin.Claims()
+    claims = lin.claims.Claims()
     claims.check("expr_odd_part_error", err, lt=1e-10, tiny=True, paper="f(x) − f(−x) = (1+α) W₂W₁x")
     claims.check("expr_two_layer_min_over_ols", m, ge=1 - 1e-9, digits=7, paper="...")
     claims.summary()
 
-    lin.glue(ols_loss=ols, n_steps=600)        # numbers the prose cites, one call per cell
+    lin.claims.glue(ols_loss=ols, n_steps=600)   # numbers the prose cites, one call per cell
 
 Precision is part of the contract (DESIGN, "Determinism"). Stored outputs are compared
 digit for digit on other CPUs, whose SIMD kernels round differently in the last bits, so a

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .setup import check_int
+from .checks import check_int
 
 
 def gaussian(n: int, d: int, rng: np.random.Generator) -> np.ndarray:

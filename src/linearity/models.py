@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .setup import check_int
+from .checks import check_int, check_number, check_slope
 
 ACTIVATIONS = ("relu", "leaky", "linear", "prelu")
 
@@ -23,12 +23,6 @@ ACTIVATIONS = ("relu", "leaky", "linear", "prelu")
 def sigma(z: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
     """Leaky ReLU σ_α(z) = max(z, α z) = ((1+α)/2) z + ((1−α)/2) |z| (α may be a tensor)."""
     return torch.where(z > 0, z, alpha * z)
-
-
-def _check_scale(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-        raise ValueError(f"init_scale must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def init_weight(out_dim: int, in_dim: int, scale: float, ensemble: int,
@@ -71,9 +65,8 @@ class MLP(nn.Module):
         check_int("depth", depth, 1)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
-        init_scale = _check_scale(init_scale)
+        check_slope("alpha", alpha)
+        init_scale = check_number("init_scale", init_scale, 0.0)
         widths = [width] * (depth - 1) if isinstance(width, int) else list(width)
         if len(widths) != depth - 1:
             raise ValueError(f"width must be an int or a list of depth - 1 = {depth - 1} ints, got {width!r}")
@@ -141,14 +134,70 @@ class MLP(nn.Module):
         out = self.hidden(x)[-1]
         return out if self.ensemble is not None else out.squeeze(0)
 
-    def product(self) -> torch.Tensor:
-        """W_L ⋯ W_1, the end-to-end map of the network made linear (α = 1)."""
-        m = self.weights[0]
-        for w in self.weights[1:]:
-            m = w @ m
-        return m if self.ensemble is not None else m.squeeze(0)
-
     def numpy_weights(self) -> list:
         """The weight matrices as numpy arrays (ensemble dimension kept only for ensembles)."""
         ws = [w.detach().cpu().numpy() for w in self.weights]
         return ws if self.ensemble is not None else [w[0] for w in ws]
+
+
+def end_to_end(model: MLP) -> tuple[torch.Tensor, torch.Tensor]:
+    """The affine map x ↦ A x + b that `model` computes with every unit made linear (α = 1).
+
+    A = W_L ⋯ W_1 and b = Σ_k W_L ⋯ W_{k+1} b_k (zero without biases); shapes (E, d_out, d_in)
+    and (E, d_out) for an ensemble, (d_out, d_in) and (d_out,) for one network. For a network
+    whose units are all linear this is the network itself (chapter 5, "Linear units
+    collapse"); for a leaky network, (1+α)/2 · A is the linear part of chapter 1's split.
+    """
+    a = model.weights[0]
+    b = model.biases[0] if model.biases else torch.zeros(a.shape[:2], dtype=a.dtype, device=a.device)
+    for k in range(1, model.depth):
+        w = model.weights[k]
+        a = w @ a
+        b = (w @ b.unsqueeze(-1)).squeeze(-1)
+        if model.biases:
+            b = b + model.biases[k]
+    return (a, b) if model.ensemble is not None else (a[0], b[0])
+
+
+def twins(d_in: int, width: int | Sequence[int], d_out: int, slopes: Sequence[float], *, depth: int = 2,
+          init_scale: float = 1.0, generator: torch.Generator | None = None,
+          device: str | torch.device = "cpu") -> MLP:
+    """One PReLU ensemble whose members start from the same weights and differ only in their slope.
+
+    Member e has every slope equal to `slopes[e]` (0: ReLU, 1: linear); train only
+    `model.weights` to keep the slopes fixed. The weights are those of the first member of a
+    freshly drawn ensemble of len(slopes) networks, copied to the others.
+    """
+    for a in slopes:
+        check_slope("slopes", a)
+    model = MLP(d_in, width, d_out, depth, activation="prelu", init_scale=init_scale, ensemble=len(slopes),
+                generator=generator).to(device)
+    with torch.no_grad():
+        for w in model.weights:
+            w[1:] = w[0]
+        for a in model.slopes:
+            a.copy_(torch.as_tensor(list(slopes), dtype=a.dtype, device=a.device)[:, None].expand_as(a))
+    return model
+
+
+def odd_bump_network(dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> MLP:
+    """The bias-free depth-three ReLU network (widths 4, 2) that computes `data.odd_bump` exactly.
+
+    First layer [I; −I], so the hidden halves are p = relu(x), q = relu(−x) and
+    |x₁| = p₁ + q₁; middle units x₂ − |x₁| = −p₁ + p₂ − q₁ − q₂ and −x₂ − |x₁|; output [1, −1]:
+
+        f(x) = relu(x₂ − |x₁|) − relu(−x₂ − |x₁|).
+
+    The weights have the mirror form of chapter 3 (W₁ = [V; −V], W₂ = [[B, C], [C, B]],
+    W₃ = [A, −A] with V = I, B = [−1, 1], C = [−1, −1], A = 1). Chapters 1 and 3 use it.
+    """
+    v = torch.eye(2, dtype=dtype)
+    b = torch.tensor([[-1.0, 1.0]], dtype=dtype)
+    c = torch.tensor([[-1.0, -1.0]], dtype=dtype)
+    weights = (torch.cat([v, -v]), torch.cat([torch.cat([b, c], 1), torch.cat([c, b], 1)]),
+               torch.tensor([[1.0, -1.0]], dtype=dtype))
+    m = MLP(2, [4, 2], 1, depth=3, dtype=dtype, device=device)
+    with torch.no_grad():
+        for p, w in zip(m.weights, weights):
+            p.copy_(w[None].to(device))
+    return m

@@ -71,7 +71,7 @@ def _check_lr(lr, ensemble: int | None) -> torch.Tensor:
     return torch.as_tensor(values)
 
 
-def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float | Sequence[float],
+def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float | Sequence[float],
           steps: int, loss: str = "mse", optimizer: str = "gd", record_every: int = 1,
           record_weights: Iterable[int] = (), params: Iterable[torch.nn.Parameter] | None = None,
           callback: Callable[[int, torch.nn.Module], None] | None = None,

@@ -1,4 +1,4 @@
-"""Deep bias-free networks (chapter 3): the mirror symmetry of depth three, end-to-end maps.
+"""Chapter 3 (deep networks): the mirror symmetry of depth three, the linear part of a network.
 
 A depth-3 network f(x) = W₃ σ(W₂ σ(W₁ x)) with an even hidden width 2m has hidden halves
 h = (p, q). Let P swap the halves. The map on parameters
@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from .models import MLP
-from .expressivity import odd_bump_network  # noqa: F401  (chapter 3 uses the depth-3 construction of chapter 1)
 
 
 def _halves(model: MLP) -> tuple[int, int]:
@@ -81,7 +80,7 @@ def embedding_gradients(v: np.ndarray, k: np.ndarray, a: np.ndarray, x: np.ndarr
     return back.T @ vx / n, (np.sign(u) * back).T @ np.abs(vx) / n
 
 
-def end_to_end_map(model: MLP, x: torch.Tensor) -> torch.Tensor:
+def linear_part(model: MLP, x: torch.Tensor) -> torch.Tensor:
     """The network's linear part: the least-squares map M = Fᵀ X (Xᵀ X)⁻¹ of its outputs F on X.
 
     Shape (E, d_out, d_in). For whitened inputs ((1/n) XᵀX = I) this is (1/n) Σ f(x) xᵀ, and on

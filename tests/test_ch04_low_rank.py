@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import linearity as lin
-from linearity import invariants as inv
+from linearity import ch04_low_rank as inv
 
 
 def gen(seed=0):
@@ -30,10 +30,10 @@ def test_conserved_matrix_formula():
 @pytest.mark.parametrize("eta", [0.02, 0.005])
 def test_linear_network_conserves_c_to_within_a_twentieth_of_eta(eta):
     x, y = separable()
-    m = lin.MLP(5, 8, 1, depth=3, activation="linear", init_scale=0.5, generator=gen())
+    m = lin.models.MLP(5, 8, 1, depth=3, activation="linear", init_scale=0.5, generator=gen())
     w0 = [w.copy() for w in m.numpy_weights()]
     c0 = inv.conserved_matrices(w0)
-    lin.train(m, x, y, lr=eta, steps=int(2 / eta), loss="logistic")
+    lin.train.fit(m, x, y, lr=eta, steps=int(2 / eta), loss="logistic")
     c1 = inv.conserved_matrices(m.numpy_weights())
     moved = max(np.abs(a - b).max() for a, b in zip(c1, c0))
     # the weights themselves move by O(1) while C moves by O(η)
@@ -45,18 +45,18 @@ def test_drift_is_linear_in_eta_at_fixed_time():
     x, y = separable(seed=1)
     drifts = []
     for eta in (0.08, 0.02):
-        m = lin.MLP(5, 8, 1, depth=3, activation="linear", init_scale=0.5, generator=gen(3))
+        m = lin.models.MLP(5, 8, 1, depth=3, activation="linear", init_scale=0.5, generator=gen(3))
         c0 = inv.conserved_matrices(m.numpy_weights())
-        lin.train(m, x, y, lr=eta, steps=int(4 / eta), loss="logistic")
+        lin.train.fit(m, x, y, lr=eta, steps=int(4 / eta), loss="logistic")
         drifts.append(max(inv.drift(a, b) for a, b in zip(inv.conserved_matrices(m.numpy_weights()), c0)))
     assert 3.0 < drifts[0] / drifts[1] < 5.5
 
 
 def test_relu_full_matrix_not_conserved_but_diagonal_is():
     x, y = separable(seed=2)
-    m = lin.MLP(5, 10, 1, depth=2, activation="relu", generator=gen(4))
+    m = lin.models.MLP(5, 10, 1, depth=2, activation="relu", generator=gen(4))
     c0 = inv.conserved_matrices(m.numpy_weights())[0]
-    lin.train(m, x, y, lr=0.01, steps=300, loss="logistic")
+    lin.train.fit(m, x, y, lr=0.01, steps=300, loss="logistic")
     c1 = inv.conserved_matrices(m.numpy_weights())[0]
     assert inv.drift(c1, c0, "diag") < 1e-3
     assert inv.drift(c1, c0, "offdiag") > 100 * inv.drift(c1, c0, "diag")
@@ -67,15 +67,15 @@ def test_stable_sets_match_masks_and_block_is_conserved():
     u = rng.uniform(0, 1, (30, 4))
     xs = np.hstack([u, np.ones((30, 1))])
     x, y = torch.tensor(xs), torch.tensor(np.sign((u - 0.5) @ rng.standard_normal(4)))
-    m = lin.MLP(5, 30, 1, depth=2, activation="relu", generator=gen(6))
+    m = lin.models.MLP(5, 30, 1, depth=2, activation="relu", generator=gen(6))
     stable = inv.StableSets(x, start=0)
-    lin.train(m, x, y, lr=0.01, steps=0, loss="logistic", callback=stable)
+    lin.train.fit(m, x, y, lr=0.01, steps=0, loss="logistic", callback=stable)
     (s0,) = stable.sets()
     (mask,) = inv.activation_masks(m.numpy_weights(), xs)
     assert list(s0) == list(np.nonzero(mask.all(0))[0]) and len(s0) >= 2
     stable = inv.StableSets(x, start=0)
     c0 = inv.conserved_matrices(m.numpy_weights())[0]
-    lin.train(m, x, y, lr=0.01, steps=200, loss="logistic", callback=stable)
+    lin.train.fit(m, x, y, lr=0.01, steps=200, loss="logistic", callback=stable)
     (s,) = stable.sets()
     assert set(s) <= set(s0) and len(s) >= 2
     c1 = inv.conserved_matrices(m.numpy_weights())[0]

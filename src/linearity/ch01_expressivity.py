@@ -1,5 +1,4 @@
-"""Chapter 1 (expressivity): the odd/even split of the training loss, and the exact
-depth-three network that computes the odd nonlinear target `data.odd_bump`.
+"""Chapter 1 (expressivity): the odd/even split of the training loss.
 
 For a two-layer bias-free network f(x) = W₂ σ_α(W₁x), σ_α(z) = ((1+α)/2) z + ((1−α)/2)|z| gives
 
@@ -17,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from .models import MLP
+from .theory import even_odd
 
 
 @dataclass(frozen=True)
@@ -44,32 +42,9 @@ def loss_split(f_x: np.ndarray, f_minus_x: np.ndarray, y: np.ndarray) -> LossSpl
         raise ValueError(f"f_x and f_minus_x must have the same shape, got {f_x.shape} and {f_minus_x.shape}")
     if y.ndim != 2 or f_x.shape[-2:] != y.shape:
         raise ValueError(f"y must have shape (n, d_out) = {f_x.shape[-2:]}, got {y.shape}")
-    even, odd = 0.5 * (f_x + f_minus_x), 0.5 * (f_x - f_minus_x)
+    even, odd = even_odd(f_x, f_minus_x)
     total = 0.5 * ((f_x - y) ** 2).sum(-1).mean(-1)
     return LossSplit(total=total,
                      odd=0.5 * ((odd - y) ** 2).sum(-1).mean(-1),
                      even=0.5 * (even**2).sum(-1).mean(-1),
                      cross=(even * (odd - y)).sum(-1).mean(-1))
-
-
-def odd_bump_network(dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> MLP:
-    """The bias-free depth-three ReLU network (widths 4, 2) that computes `data.odd_bump` exactly.
-
-    First layer [I; −I], so the hidden halves are p = relu(x), q = relu(−x) and
-    |x₁| = p₁ + q₁; middle units x₂ − |x₁| = −p₁ + p₂ − q₁ − q₂ and −x₂ − |x₁|; output [1, −1]:
-
-        f(x) = relu(x₂ − |x₁|) − relu(−x₂ − |x₁|).
-
-    The weights have the mirror form of chapter 3 (W₁ = [V; −V], W₂ = [[B, C], [C, B]],
-    W₃ = [A, −A] with V = I, B = [−1, 1], C = [−1, −1], A = 1), which chapter 3 uses.
-    """
-    v = torch.eye(2, dtype=dtype)
-    b = torch.tensor([[-1.0, 1.0]], dtype=dtype)
-    c = torch.tensor([[-1.0, -1.0]], dtype=dtype)
-    weights = (torch.cat([v, -v]), torch.cat([torch.cat([b, c], 1), torch.cat([c, b], 1)]),
-               torch.tensor([[1.0, -1.0]], dtype=dtype))
-    m = MLP(2, [4, 2], 1, depth=3, dtype=dtype, device=device)
-    with torch.no_grad():
-        for p, w in zip(m.weights, weights):
-            p.copy_(w[None].to(device))
-    return m

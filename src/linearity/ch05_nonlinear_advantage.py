@@ -40,9 +40,9 @@ import torch
 
 from .models import MLP
 from .checks import check_int
-from .train import train
+from .train import fit
 
-GRID = 2.0**-24   # fixed-point grid of the sweeps' parameters (see `linearity.train.train`)
+GRID = 2.0**-24   # fixed-point grid of the sweeps' parameters (see `linearity.train.fit`)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def toy_spec(width: int = 4, layers: int = 4) -> list:
     return [Skip([np.ones(width, dtype=bool) for _ in range(layers)])]
 
 
-# --- penalty, snapping, collapse ------------------------------------------------------------
+# --- penalty and snapping ----------------------------------------------------------------
 
 
 def slope_penalty(slopes) -> torch.Tensor:
@@ -216,27 +216,6 @@ def snap_slopes(model: MLP, eps: float) -> None:
         a[a >= 1.0 - eps] = 1.0
 
 
-def collapse(model: MLP) -> tuple[torch.Tensor, torch.Tensor]:
-    """The single affine map x ↦ A x + b of a network whose units are all linear.
-
-    A = W_L ⋯ W_1 and b = Σ_k W_L ⋯ W_{k+1} b_k; shapes (E, d_out, d_in) and (E, d_out).
-    """
-    if model.slopes and any(bool((a != 1).any()) for a in model.slopes):
-        raise ValueError("model must be fully linear (every slope equal to 1) to be collapsed")
-    if model.activation not in ("prelu", "linear"):
-        raise ValueError(f"model.activation must be 'prelu' or 'linear', got {model.activation!r}")
-    a = model.weights[0]
-    e = a.shape[0]
-    b = model.biases[0] if model.biases else torch.zeros(e, a.shape[1], dtype=a.dtype, device=a.device)
-    for k in range(1, model.depth):
-        w = model.weights[k]
-        a = w @ a
-        b = (w @ b.unsqueeze(-1)).squeeze(-1)
-        if model.biases:
-            b = b + model.biases[k]
-    return a, b
-
-
 # --- batched training ------------------------------------------------------------------------
 
 
@@ -262,7 +241,7 @@ def train_sweep(model: MLP, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tens
                 grid: float = GRID) -> SweepResult:
     """Train every network e of a PReLU ensemble with its own λ_e from step t_e on (module docstring).
 
-    `lam` and `penalty_start` hold one value per network (E,). Adam (`linearity.train`, with the
+    `lam` and `penalty_start` hold one value per network (E,). Adam (`linearity.train.fit`, with the
     penalty, slopes clipped to [0, 1] and every parameter rounded to a multiple of `grid` after
     every update, so that the run is the same on every CPU) runs `steps` steps; then the slopes
     are snapped (`snap_slopes`), frozen, and weights and biases are fine-tuned for
@@ -289,9 +268,9 @@ def train_sweep(model: MLP, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tens
         return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
 
     common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid)
-    train(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull, **common)
+    fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull, **common)
     snap_slopes(model, eps)
-    train(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
+    fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
           params=list(model.weights) + list(model.biases), **common)
     masks = linear_masks(model)
     return SweepResult(masks=masks, apl=apl_mlp(masks), train_accuracy=accuracy(model, x, y),

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import linearity as lin
-from linearity import data, deep
+from linearity import ch03_deep_networks as deep
+from linearity import data
 
 
 def gen(seed=0):
@@ -13,7 +14,7 @@ def gen(seed=0):
 
 
 def test_odd_bump_network_is_exact_and_mirror_symmetric():
-    net = deep.odd_bump_network()
+    net = lin.models.odd_bump_network()
     x = np.random.default_rng(0).standard_normal((200, 2))
     out = net(torch.tensor(x)).detach().numpy()
     assert np.abs(out - data.odd_bump(x)).max() < 1e-14
@@ -25,7 +26,7 @@ def test_odd_bump_network_is_exact_and_mirror_symmetric():
 def test_embedding_gradients_match_autograd():
     rng = np.random.default_rng(1)
     x, y = data.symmetrize(rng.standard_normal((30, 3)), rng.standard_normal((30, 2)))
-    net = lin.MLP(3, 8, 2, depth=3, mirrored=True, generator=gen(2))
+    net = lin.models.MLP(3, 8, 2, depth=3, mirrored=True, generator=gen(2))
     m1 = 4
     w1, w2, w3 = net.numpy_weights()
     v, k, a = w1[:m1], w2[:m1, :m1], w3[:, :m1]  # at init B = K, C = −K, D = 0
@@ -42,8 +43,8 @@ def test_gradient_descent_keeps_mirror_symmetry_but_leaves_the_embedding():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((50, 2))
     x, y = data.symmetrize(x, data.odd_bump(x))
-    net = lin.MLP(2, 8, 1, depth=3, mirrored=True, init_scale=0.5, ensemble=2, generator=gen(4))
-    lin.train(net, torch.tensor(x), torch.tensor(y), lr=0.1, steps=200)
+    net = lin.models.MLP(2, 8, 1, depth=3, mirrored=True, init_scale=0.5, ensemble=2, generator=gen(4))
+    lin.train.fit(net, torch.tensor(x), torch.tensor(y), lr=0.1, steps=200)
     parts = deep.mirror_split(net)
     for key in ("first", "middle", "last"):
         assert parts[key].max().item() < 1e-13
@@ -55,15 +56,15 @@ def test_gradient_descent_keeps_mirror_symmetry_but_leaves_the_embedding():
 def test_asymmetric_data_breaks_the_mirror():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((60, 2))
-    net = lin.MLP(2, 8, 1, depth=3, mirrored=True, init_scale=0.5, generator=gen(6))
-    lin.train(net, torch.tensor(x), torch.tensor(data.odd_bump(x) + 0.3), lr=0.1, steps=100)
+    net = lin.models.MLP(2, 8, 1, depth=3, mirrored=True, init_scale=0.5, generator=gen(6))
+    lin.train.fit(net, torch.tensor(x), torch.tensor(data.odd_bump(x) + 0.3), lr=0.1, steps=100)
     assert deep.mirror_split(net)["first"].item() > 1e-3
 
 
-def test_end_to_end_map_of_linear_network_is_the_product():
+def test_linear_part_of_a_linear_network_is_its_end_to_end_map():
     x = torch.tensor(data.whiten(data.symmetrize(np.random.default_rng(7).standard_normal((40, 5)))))
-    net = lin.MLP(5, 6, 3, depth=3, activation="linear", ensemble=2, generator=gen(8))
-    assert (deep.end_to_end_map(net, x) - net.product().detach()).abs().max().item() < 1e-12
+    net = lin.models.MLP(5, 6, 3, depth=3, activation="linear", ensemble=2, generator=gen(8))
+    assert (deep.linear_part(net, x) - lin.models.end_to_end(net)[0].detach()).abs().max().item() < 1e-12
 
 
 def test_learn_times():
@@ -79,6 +80,6 @@ def test_learn_times():
 
 def test_argument_checks():
     with pytest.raises(ValueError, match="depth 3"):
-        deep.mirror_split(lin.MLP(2, 4, 1, depth=2))
+        deep.mirror_split(lin.models.MLP(2, 4, 1, depth=2))
     with pytest.raises(ValueError, match="shapes"):
         deep.embedding_gradients(np.ones((2, 3)), np.ones((3, 3)), np.ones((1, 2)), np.ones((4, 3)), np.ones(4))

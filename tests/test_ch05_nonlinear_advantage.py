@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import linearity as lin
-from linearity import apl as A
+from linearity import ch05_nonlinear_advantage as A
 from linearity.data import spirals
 
 
@@ -57,7 +57,7 @@ def test_bad_spec_raises():
 
 
 def test_penalty_and_snapping():
-    m = lin.MLP(2, 3, 2, depth=3, activation="prelu", ensemble=2)
+    m = lin.models.MLP(2, 3, 2, depth=3, activation="prelu", ensemble=2)
     with torch.no_grad():
         m.slopes[0].copy_(torch.tensor([[0.0, 0.5, 0.995], [1.2, -0.1, 0.9]], dtype=torch.float64))
         m.slopes[1].fill_(1.0)
@@ -71,7 +71,7 @@ def test_penalty_and_snapping():
 
 def test_prelu_forward_is_sigma_and_collapse():
     g = torch.Generator().manual_seed(1)
-    m = lin.MLP(3, 5, 2, depth=4, activation="prelu", bias=True, ensemble=3, generator=g)
+    m = lin.models.MLP(3, 5, 2, depth=4, activation="prelu", bias=True, ensemble=3, generator=g)
     with torch.no_grad():
         for a in m.slopes:
             a.uniform_(0, 1, generator=g)
@@ -81,14 +81,12 @@ def test_prelu_forward_is_sigma_and_collapse():
     h = x
     for k, w in enumerate(m.weights):                # σ_α(z) = max(z, α z) layer by layer
         z = h @ w.transpose(1, 2) + m.biases[k].unsqueeze(1)
-        h = lin.sigma(z, m.slopes[k].unsqueeze(1)) if k < m.depth - 1 else z
+        h = lin.models.sigma(z, m.slopes[k].unsqueeze(1)) if k < m.depth - 1 else z
     assert torch.equal(h, m(x))
-    with pytest.raises(ValueError, match="fully linear"):
-        A.collapse(m)
     with torch.no_grad():
         for a in m.slopes:
             a.fill_(1.0)
-    mat, b = A.collapse(m)
+    mat, b = lin.models.end_to_end(m)
     affine = x @ mat.transpose(1, 2) + b.unsqueeze(1)
     assert (affine - m(x)).abs().max() < 1e-12
 

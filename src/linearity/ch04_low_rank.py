@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from .checks import check_int
 from .metrics import singular_values
 
 
@@ -111,7 +112,7 @@ def bound_violations(weights_t: Sequence[np.ndarray], c_0: Sequence[np.ndarray])
 
 
 class StableSets:
-    """A `lin.train` callback: the neurons of each hidden layer active on every example at every step.
+    """A `lin.train.fit` callback: the neurons of each hidden layer active on every example at every step.
 
     `StableSets(x, start)` ANDs the activation masks d_i(x_n) = [z_i(x_n) > 0] of each hidden
     layer over all n and all steps ≥ `start`; `.sets()` lists the indices per hidden layer
@@ -120,8 +121,7 @@ class StableSets:
     """
 
     def __init__(self, x: torch.Tensor, start: int = 0) -> None:
-        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
-            raise ValueError(f"start must be an integer >= 0, got {start!r}")
+        check_int("start", start)
         self.x, self.start = x, start
         self.active: list[torch.Tensor] | None = None
         self.first: list[torch.Tensor] | None = None

@@ -6,7 +6,8 @@ import torch
 
 import linearity as lin
 from linearity import data
-from linearity.expressivity import loss_split, odd_bump_network
+from linearity.ch01_expressivity import loss_split
+from linearity.models import odd_bump_network
 
 
 def test_odd_bump_network_is_exact():
@@ -20,11 +21,11 @@ def test_loss_split_adds_up_and_cross_term_vanishes_on_symmetric_data():
     rng = np.random.default_rng(1)
     x = data.symmetrize(data.gaussian(200, 2, rng))
     y = data.odd_bump(x)
-    m = lin.MLP(2, 20, 1, ensemble=3, generator=torch.Generator().manual_seed(0))
+    m = lin.models.MLP(2, 20, 1, ensemble=3, generator=torch.Generator().manual_seed(0))
     xt = torch.tensor(x)
     with torch.no_grad():
         s = loss_split(m(xt).numpy(), m(-xt).numpy(), y)
-        direct = lin.train(m, xt, torch.tensor(y), lr=0.1, steps=0).loss[-1]
+        direct = lin.train.fit(m, xt, torch.tensor(y), lr=0.1, steps=0).loss[-1]
     assert s.total.shape == (3,)
     assert np.allclose(s.total, s.odd + s.even + s.cross, atol=1e-14)
     assert np.allclose(s.total, direct, atol=1e-14)
@@ -35,7 +36,7 @@ def test_loss_split_adds_up_and_cross_term_vanishes_on_symmetric_data():
 def test_cross_term_does_not_vanish_on_an_iid_sample():
     rng = np.random.default_rng(2)
     x = data.gaussian(50, 2, rng)
-    m = lin.MLP(2, 20, 1, generator=torch.Generator().manual_seed(0))
+    m = lin.models.MLP(2, 20, 1, generator=torch.Generator().manual_seed(0))
     xt = torch.tensor(x)
     with torch.no_grad():
         s = loss_split(m(xt).numpy(), m(-xt).numpy(), data.odd_bump(x))

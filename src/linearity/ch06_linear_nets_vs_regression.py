@@ -34,7 +34,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .setup import check_int
+from .checks import check_int, check_positive
 from .train import TrainingDiverged
 
 PAPER_KAPPAS = (0.05, 0.15, 0.3, 0.5)
@@ -162,16 +162,6 @@ def identity_init(sign: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]
 # ----------------------------------------------------------------------------- the chain map
 
 
-def end_to_end(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Slope P = Π w_i and intercept c = Σ_i b_i Π_{j>i} w_j of chains (layers on the last axis)."""
-    p = np.ones(w.shape[:-1])
-    c = np.zeros(w.shape[:-1])
-    for i in range(w.shape[-1]):
-        p = p * w[..., i]
-        c = c * w[..., i] + b[..., i]
-    return p, c
-
-
 def deviation(p: np.ndarray, c: np.ndarray, a_ols: np.ndarray, c_ols: np.ndarray) -> np.ndarray:
     """The paper's metric D = |P − a_OLS| + |c − c_OLS|."""
     return np.abs(p - a_ols) + np.abs(c - c_ols)
@@ -215,12 +205,11 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
     layers 1..k; its layers k+1..K must be identities (w = 1, b = 0) and stay frozen.
     Each step is w ← w − lr ∂L/∂w, b ← b − lr ∂L/∂b with the gradients (grad), O(K) per chain.
     `train_bias` (bool, or 0/1 broadcastable to batch + (K,)) freezes the biases where false.
-    Raises `linearity.TrainingDiverged` on a non-finite loss.
+    Raises `linearity.train.TrainingDiverged` on a non-finite loss.
     """
     steps = check_int("steps", steps, 1)
     record_every = check_int("record_every", record_every, 1)
-    if not (isinstance(lr, float | int) and 0 < lr < np.inf):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    check_positive("lr", lr)
     w = np.array(w, dtype=np.float64)
     b = np.array(b, dtype=np.float64)
     if w.shape != b.shape or w.ndim < 1:
@@ -247,21 +236,9 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
     if not np.all((tb == 0) | (tb == 1)):
         raise ValueError("train_bias must be a bool or an array of 0/1 values")
     lrb = lrm * np.ascontiguousarray(tb.reshape(B, K).T)
-    p_in = np.empty((K, B))
-    c_in = np.empty((K, B))
-    G = np.empty((K, B))
-    G[K - 1] = 1.0
+    p_in, c_in, G = np.ones((K, B)), np.zeros((K, B)), np.ones((K, B))   # P_{i-1}, c_{i-1}, G_i
     rec_steps = list(range(0, steps, record_every)) + [steps]
-    rec_p, rec_c = [], []
-    w_at, b_at = [], []
-    cp_set = set(cps)
-    rec_set = set(rec_steps)
-
-    p_in[0] = 1.0
-    c_in[0] = 0.0
-    tmp = np.empty((K, B))
-    tmp2 = np.empty((K, B))
-    tmp3 = np.empty((K, B))
+    rec_p, rec_c, w_at, b_at = [], [], [], []
 
     def forward():
         # P_i = w_i P_{i-1} and c_i = w_i c_{i-1} + b_i, row by row (np.cumprod along the
@@ -277,10 +254,10 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
         with np.errstate(over="raise", invalid="raise"):
             for t in range(steps + 1):
                 p, c = forward()
-                if t in rec_set:
+                if t in rec_steps:
                     rec_p.append(p)
                     rec_c.append(c)
-                if t in cp_set:
+                if t in cps:
                     w_at.append(W.T.reshape(batch + (K,)).copy())
                     b_at.append(Bi.T.reshape(batch + (K,)).copy())
                 if t == steps:
@@ -289,15 +266,8 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
                 g_c = 2.0 * (p * sx + c - sy)
                 for i in range(K - 2, -1, -1):
                     np.multiply(G[i + 1], W[i + 1], out=G[i])          # G_i = Π_{j>i} w_j
-                np.multiply(G, lrm, out=tmp)                           # lr·G_i (0 for frozen layers)
-                np.multiply(p_in, g_p, out=tmp2)
-                np.multiply(c_in, g_c, out=tmp3)
-                tmp2 += tmp3
-                tmp2 *= tmp
-                W -= tmp2                                              # w_i −= lr G_i (P_{i-1} g_P + c_{i-1} g_c)
-                np.multiply(G, lrb, out=tmp)
-                tmp *= g_c
-                Bi -= tmp                                              # b_i −= lr G_i g_c
+                W -= (G * lrm) * (p_in * g_p + c_in * g_c)             # w_i −= lr G_i (P_{i-1} g_P + c_{i-1} g_c)
+                Bi -= (G * lrb) * g_c                                  # b_i −= lr G_i g_c (lr 0 where frozen)
     except FloatingPointError as err:
         raise TrainingDiverged(f"overflow or NaN at step {t} with lr={lr}") from err
     P = np.stack(rec_p).reshape((-1,) + batch)

@@ -1,4 +1,4 @@
-"""Tests of the closed forms of chapter 2 (theory.py): Saxe mode dynamics, the (1+α)/2
+"""Tests of the closed forms of chapter 2 (ch02_linear_dynamics.py): Saxe mode dynamics, the (1+α)/2
 rescaling of mirrored leaky-ReLU networks, plateau times, loss curves, ReLU groups."""
 
 import numpy as np
@@ -7,6 +7,7 @@ import torch
 from scipy.integrate import solve_ivp
 
 import linearity as lin
+from linearity import ch02_linear_dynamics as ch2
 from linearity import data, theory
 
 torch.set_num_threads(1)  # many small steps: one thread is much faster on a shared machine
@@ -17,9 +18,9 @@ def test_saxe_mode_solves_the_ode():
     s, b0 = np.array([3.0, 1.0, 0.4]), np.array([1e-3, 1e-2, 1e-4])
     t = np.linspace(0, 12, 121)
     sol = solve_ivp(lambda _, b: 2 * b * (s - b), (0, 12), b0, t_eval=t, rtol=1e-11, atol=1e-14)
-    assert np.abs(theory.saxe_mode(t, s, b0) - sol.y.T).max() < 1e-7
-    assert theory.saxe_mode(0.0, 2.0, 0.1) == pytest.approx(0.1)
-    assert theory.saxe_mode(50.0, 2.0, 0.1) == pytest.approx(2.0)
+    assert np.abs(ch2.saxe_mode(t, s, b0) - sol.y.T).max() < 1e-7
+    assert ch2.saxe_mode(0.0, 2.0, 0.1) == pytest.approx(0.1)
+    assert ch2.saxe_mode(50.0, 2.0, 0.1) == pytest.approx(2.0)
 
 
 def test_saxe_mode_is_the_gradient_flow_of_a_balanced_unit():
@@ -27,34 +28,34 @@ def test_saxe_mode_is_the_gradient_flow_of_a_balanced_unit():
     s, c0 = 2.0, 0.05
     sol = solve_ivp(lambda _, z: [z[1] * (s - z[0] * z[1]), z[0] * (s - z[0] * z[1])], (0, 5), [c0, c0],
                     t_eval=[1.0, 2.0, 5.0], rtol=1e-11, atol=1e-14)
-    assert np.allclose(sol.y[0] * sol.y[1], theory.saxe_mode(sol.t, s, c0**2), rtol=1e-7)
+    assert np.allclose(sol.y[0] * sol.y[1], ch2.saxe_mode(sol.t, s, c0**2), rtol=1e-7)
 
 
 def test_leaky_mode_rescales_time_and_initial_strength():
     t = np.linspace(0, 10, 11)
-    assert np.allclose(theory.leaky_mode(t, 2.0, 0.01, 1.0), theory.saxe_mode(t, 2.0, 0.02))
-    assert np.allclose(theory.leaky_mode(2 * t, 2.0, 0.01, 0.0), theory.saxe_mode(t / 1.0, 2.0, 0.01))
+    assert np.allclose(ch2.leaky_mode(t, 2.0, 0.01, 1.0), ch2.saxe_mode(t, 2.0, 0.02))
+    assert np.allclose(ch2.leaky_mode(2 * t, 2.0, 0.01, 0.0), ch2.saxe_mode(t / 1.0, 2.0, 0.01))
     # relu (α = 0) reaches half strength exactly twice as late as the linear network with the same map
-    assert theory.plateau_time(2.0, 0.01, 0.0) == pytest.approx(2 * theory.plateau_time(2.0, 0.005, 1.0))
+    assert ch2.plateau_time(2.0, 0.01, 0.0) == pytest.approx(2 * ch2.plateau_time(2.0, 0.005, 1.0))
 
 
 def test_plateau_time_inverts_the_mode_course():
     for alpha in (0.0, 0.3, 1.0):
         for f in (0.1, 0.5, 0.9):
-            t = theory.plateau_time([3.0, 1.0], [1e-3, 1e-4], alpha, f)
-            b = np.diagonal(theory.leaky_mode(t, [3.0, 1.0], [1e-3, 1e-4], alpha))
+            t = ch2.plateau_time([3.0, 1.0], [1e-3, 1e-4], alpha, f)
+            b = np.diagonal(ch2.leaky_mode(t, [3.0, 1.0], [1e-3, 1e-4], alpha))
             assert np.allclose(b, f * np.array([3.0, 1.0]))
     with pytest.raises(ValueError, match="fraction"):
-        theory.plateau_time(1.0, 1e-3, 0.0, 1.5)
+        ch2.plateau_time(1.0, 1e-3, 0.0, 1.5)
     with pytest.raises(ValueError, match="b0"):
-        theory.plateau_time(1.0, 0.9, 0.0)
+        ch2.plateau_time(1.0, 0.9, 0.0)
 
 
 @pytest.mark.parametrize("bad", [dict(s=-1.0), dict(b0=0.0), dict(alpha=1.5), dict(alpha=True)])
 def test_mode_functions_check_arguments(bad):
     args = dict(t=1.0, s=1.0, b0=1e-3, alpha=0.0) | bad
     with pytest.raises(ValueError, match=next(iter(bad))):
-        theory.leaky_mode(**args)
+        ch2.leaky_mode(**args)
 
 
 def _whitened_teacher_data(seed=0, n0=150, d_in=5, d_out=3, s=(2.0, 1.0)):
@@ -68,9 +69,9 @@ def _whitened_teacher_data(seed=0, n0=150, d_in=5, d_out=3, s=(2.0, 1.0)):
 
 def test_linear_floor_is_the_ols_loss_and_needs_whitening():
     x, y, *_ = _whitened_teacher_data()
-    assert theory.linear_floor(x, y) == pytest.approx(theory.ols_loss(x, y), rel=1e-10)
+    assert ch2.linear_floor(x, y) == pytest.approx(theory.ols_loss(x, y), rel=1e-10)
     with pytest.raises(ValueError, match="whiten"):
-        theory.linear_floor(2 * x, y)
+        ch2.linear_floor(2 * x, y)
 
 
 def test_mode_loss_matches_gradient_descent_of_mirrored_leaky_networks():
@@ -78,42 +79,42 @@ def test_mode_loss_matches_gradient_descent_of_mirrored_leaky_networks():
     ensemble member per slope α (prelu with its slopes frozen is a leaky ReLU)."""
     x, y, u, s, v = _whitened_teacher_data()
     alphas, b0 = [0.0, 0.5, 1.0], 1e-3
-    w1, w2 = theory.mirrored_mode_weights(u, v, b0)
-    net = lin.MLP(x.shape[1], w1.shape[0], y.shape[1], activation="prelu", ensemble=len(alphas))
+    w1, w2 = ch2.mirrored_mode_weights(u, v, b0)
+    net = lin.models.MLP(x.shape[1], w1.shape[0], y.shape[1], activation="prelu", ensemble=len(alphas))
     with torch.no_grad():
         net.weights[0].copy_(torch.tensor(w1))
         net.weights[1].copy_(torch.tensor(w2))
         net.slopes[0].copy_(torch.tensor(alphas, dtype=torch.float64)[:, None])
     eta = 0.005 / s[0]
-    hist = lin.train(net, torch.tensor(x), torch.tensor(y), lr=eta, steps=int(8 / eta), record_every=20,
+    hist = lin.train.fit(net, torch.tensor(x), torch.tensor(y), lr=eta, steps=int(8 / eta), record_every=20,
                      params=list(net.weights))
-    floor = theory.linear_floor(x, y)
+    floor = ch2.linear_floor(x, y)
     for k, alpha in enumerate(alphas):
-        pred = theory.mode_loss(hist.steps * eta, s, b0, alpha, floor)
+        pred = ch2.mode_loss(hist.steps * eta, s, b0, alpha, floor)
         assert np.abs(hist.loss[:, k] - pred).max() / hist.loss[0, k] < 5e-3
         # the wrong time constant (no (1+α)/2) is far off, so the test can fail
-        wrong = theory.mode_loss(hist.steps * eta, s, (1 + alpha) * b0, 1.0, floor)
+        wrong = ch2.mode_loss(hist.steps * eta, s, (1 + alpha) * b0, 1.0, floor)
         assert alpha == 1.0 or np.abs(hist.loss[:, k] - wrong).max() / hist.loss[0, k] > 0.1
 
 
 def test_mirrored_mode_weights_compute_the_scaled_map():
     x, y, u, s, v = _whitened_teacher_data()
-    w1, w2 = theory.mirrored_mode_weights(u, v, [0.1, 0.2])
-    net = lin.MLP(x.shape[1], 4, u.shape[0], activation="leaky", alpha=0.3)
+    w1, w2 = ch2.mirrored_mode_weights(u, v, [0.1, 0.2])
+    net = lin.models.MLP(x.shape[1], 4, u.shape[0], activation="leaky", alpha=0.3)
     with torch.no_grad():
         net.weights[0].copy_(torch.tensor(w1))
         net.weights[1].copy_(torch.tensor(w2))
     expected = 1.3 * x @ ((u * [0.1, 0.2]) @ v.T).T
     assert np.abs(net(torch.tensor(x)).detach().numpy() - expected).max() < 1e-12
     with pytest.raises(ValueError, match="b0"):
-        theory.mirrored_mode_weights(u, v, -1.0)
+        ch2.mirrored_mode_weights(u, v, -1.0)
 
 
 def test_relu_groups_and_stuck_prediction():
     u = np.array([1.0, 0.0])
     a0 = np.array([[0.1, -0.2], [0.3, 0.1]])
     w0 = np.array([[[0.05, 1.0], [0.1, 0.0]], [[-0.1, 0.0], [0.0, 2.0]]])
-    assert theory.relu_groups(a0, w0, u).tolist() == [[1, -1], [1, 1]]
-    assert theory.predicted_stuck(a0, w0, u).tolist() == [False, True]
+    assert ch2.relu_groups(a0, w0, u).tolist() == [[1, -1], [1, 1]]
+    assert ch2.predicted_stuck(a0, w0, u).tolist() == [False, True]
     with pytest.raises(ValueError, match="a0"):
-        theory.relu_groups(a0, w0[..., :1], u)
+        ch2.relu_groups(a0, w0[..., :1], u)

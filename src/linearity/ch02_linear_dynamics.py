@@ -1,0 +1,148 @@
+"""Chapter 2 (linear-equivalent dynamics): the closed forms the chapter compares its simulations with.
+
+Loss convention: L = (1/2n) Σ_n ‖f(x_n) − y_n‖². All float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import check_slope
+from .theory import ols_fit
+
+
+# --------------------------------------------------------------------------------------
+# Sigmoidal mode dynamics (Saxe, McClelland & Ganguli 2014) and their leaky-ReLU version
+# (Zhang, Saxe & Latham 2024). Setting: whitened inputs ((1/n) XᵀX = I), Σ_yx = U S Vᵀ,
+# a two-layer network whose hidden units are balanced and aligned with one mode each.
+# Time is gradient-flow time t = η · (number of steps).
+# --------------------------------------------------------------------------------------
+
+
+def _check_modes(s, b0, alpha: float):
+    s, b0 = np.broadcast_arrays(np.asarray(s, dtype=float), np.asarray(b0, dtype=float))
+    if np.any(~np.isfinite(s)) or np.any(s <= 0):
+        raise ValueError(f"s (singular values of Σ_yx) must be positive and finite, got {s!r}")
+    if np.any(~np.isfinite(b0)) or np.any(b0 <= 0):
+        raise ValueError(f"b0 (initial mode strength) must be positive and finite, got {b0!r}")
+    check_slope("alpha", alpha)
+    return s, b0
+
+
+def saxe_mode(t, s, b0) -> np.ndarray:
+    """Saxe et al. (2014), their sigmoidal solution (τ = 1): the strength b(t) of one mode of
+    a balanced two-layer linear network under gradient flow,
+
+        db/dt = 2 b (s − b),    b(t) = s e^{2st} / (e^{2st} − 1 + s/b₀),
+
+    where b = ‖a‖·‖w‖ is the product of the mode's output and input weights (‖a‖ = ‖w‖), s its
+    singular value of Σ_yx and b₀ = b(0). Broadcasts over t (leading axis) and modes (last).
+    """
+    s, b0 = _check_modes(s, b0, 1.0)
+    t = np.asarray(t, dtype=float)[..., None] if s.ndim else np.asarray(t, dtype=float)
+    e = np.exp(-2.0 * s * t)  # the form s / (1 + (s/b₀ − 1) e^{−2st}) never overflows
+    return s / (1.0 + (s / b0 - 1.0) * e)
+
+
+def leaky_mode(t, s, b0, alpha: float = 0.0) -> np.ndarray:
+    """Zhang, Saxe & Latham (2024): a mirrored leaky-ReLU (slope α) mode on symmetric data.
+
+    One mirrored pair of hidden units (a, w), (−a, −w) with product b₀ = ‖a‖·‖w‖ at t = 0
+    computes the map (1+α)·b·u vᵀ, and its strength B(t) = (1+α) b(t) follows the Saxe
+    course with time rescaled t → (1+α)t/2 and initial strength b₀ → (1+α) b₀:
+
+        B(t) = saxe_mode((1+α) t / 2, s, (1+α) b₀) = s / (1 + (s/((1+α)b₀) − 1) e^{−(1+α) s t}).
+
+    α = 1 is a linear network with two units per mode; α = 0 (ReLU) learns twice as slowly.
+    """
+    _check_modes(s, b0, alpha)
+    tau = 0.5 * (1.0 + alpha) * np.asarray(t, dtype=float)
+    return saxe_mode(tau, s, (1.0 + alpha) * np.asarray(b0, dtype=float))
+
+
+def plateau_time(s, b0, alpha: float = 0.0, fraction: float = 0.5) -> np.ndarray:
+    """Time at which a mirrored leaky mode reaches `fraction` of its singular value s:
+
+        t_f = ln( (s/B₀ − 1) · f/(1 − f) ) / ((1+α) s),    B₀ = (1+α) b₀,
+
+    the inverse of `leaky_mode`; for f = 1/2 this is the plateau length ≈ ln(s/B₀)/((1+α)s)
+    (Saxe et al. 2014: t ≈ τ/(2s) · ln(s/b₀) for the linear network, α = 1 there with b₀ → B₀).
+    Requires B₀ < f·s (the mode starts below the level asked for).
+    """
+    s, b0 = _check_modes(s, b0, alpha)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    big_b0 = (1.0 + alpha) * b0
+    if np.any(big_b0 >= fraction * s):
+        raise ValueError("b0 too large: the mode must start below fraction · s (B₀ = (1+α)·b0)")
+    return np.log((s / big_b0 - 1.0) * fraction / (1.0 - fraction)) / ((1.0 + alpha) * s)
+
+
+def mode_loss(t, s, b0, alpha: float = 0.0, floor: float = 0.0) -> np.ndarray:
+    """Loss curve of the mirrored, balanced, mode-aligned network on whitened data:
+
+        L(t) = ½ Σ_i (s_i − B_i(t))² + L_floor,
+
+    with B_i from `leaky_mode` and L_floor the part no linear map can fit (the OLS loss,
+    `linear_floor`), because L(W) = ½‖W − Σ_yx‖²_F + L_floor for whitened inputs.
+    """
+    if not np.isfinite(floor) or floor < 0:
+        raise ValueError(f"floor must be a finite number >= 0, got {floor!r}")
+    gap = 0.5 * (np.asarray(s, dtype=float) - leaky_mode(t, s, b0, alpha)) ** 2
+    return (gap.sum(-1) if np.ndim(s) else gap) + floor
+
+
+def linear_floor(x: np.ndarray, y: np.ndarray) -> float:
+    """L_floor = (1/2n) Σ‖y‖² − ½ Σ_i s_i² for whitened x: the loss of the best linear map
+    W = Σ_yx (equal to `ols_loss(x, y)`; raises unless (1/n) XᵀX = I to 1e-8)."""
+    n = len(x)
+    if np.abs(x.T @ x / n - np.eye(x.shape[1])).max() > 1e-8:
+        raise ValueError("x must be whitened ((1/n) XᵀX = I); use linearity.data.whiten")
+    y2 = y.reshape(n, -1)
+    s = np.linalg.svd(y2.T @ x / n, compute_uv=False)
+    return float(0.5 * (y2**2).sum(1).mean() - 0.5 * (s**2).sum())
+
+
+def relu_groups(a0: np.ndarray, w0: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Zhang, Saxe & Latham (2024), random small initialisation, scalar output, y ≈ u·x:
+    the group of each hidden unit, sign(a(0) + w(0)·u) ∈ {−1, +1}.
+
+    While the network output is still ≈ 0, on exactly symmetric whitened data
+    d/dt (a, w·u) = ½ (w·u, a), so a + w·u grows as e^{t/2} and keeps its sign: units with
+    + fit the half-space u·x > 0, units with − the half-space u·x < 0. `a0` has shape
+    (..., width), `w0` (..., width, d), `u` (d,).
+    """
+    a0, w0, u = np.asarray(a0, float), np.asarray(w0, float), np.asarray(u, float)
+    if w0.shape[:-1] != a0.shape or w0.shape[-1] != u.shape[-1]:
+        raise ValueError(f"a0 {a0.shape}, w0 {w0.shape} and u {u.shape} do not fit: "
+                         "need (..., k), (..., k, d), (d,)")
+    return np.where(a0 + w0 @ u >= 0, 1, -1)
+
+
+def predicted_stuck(a0: np.ndarray, w0: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """True where all hidden units of a network fall into one group (`relu_groups`): the
+    other half-space is never fitted and the loss stops at about half its initial value
+    for a target without a linear floor such as y = u·x. Shapes as in `relu_groups`."""
+    g = relu_groups(a0, w0, u)
+    return np.all(g == g[..., :1], axis=-1)
+
+
+def mirrored_mode_weights(u: np.ndarray, v: np.ndarray, b0) -> tuple[np.ndarray, np.ndarray]:
+    """Balanced, mode-aligned, mirrored weights of a two-layer network with 2r hidden units:
+
+        W₁ = [√b₀ ⊙ Vᵀ; −√b₀ ⊙ Vᵀ]  (2r, d_in),    W₂ = [U ⊙ √b₀, −U ⊙ √b₀]  (d_out, 2r),
+
+    so unit i has a = √b₀ᵢ uᵢ, w = √b₀ᵢ vᵢ (‖a‖·‖w‖ = b₀ᵢ) and its mirror is (−a, −w). With
+    slope α the network computes (1+α) Σ_i b₀ᵢ uᵢ vᵢᵀ x. `u` (d_out, r), `v` (d_in, r).
+    """
+    u, v = np.asarray(u, float), np.asarray(v, float)
+    if u.ndim != 2 or v.ndim != 2 or u.shape[1] != v.shape[1]:
+        raise ValueError(f"u and v must be (d_out, r) and (d_in, r) with the same r, "
+                         f"got {u.shape}, {v.shape}")
+    b0 = np.broadcast_to(np.asarray(b0, float), (u.shape[1],))
+    if np.any(~np.isfinite(b0)) or np.any(b0 < 0):
+        raise ValueError(f"b0 must be finite and >= 0 (one value or one per mode), got {b0!r}")
+    root = np.sqrt(b0)
+    w1 = root[:, None] * v.T
+    w2 = u * root
+    return np.concatenate([w1, -w1]), np.concatenate([w2, -w2], axis=1)
