@@ -6,13 +6,14 @@ PY := $(BIN)/python
 JB_FLAGS := -W -n --keep-going
 SEEDS ?= 0 1 2 3 4
 
-.PHONY: help venv book book-stored test test-site notebooks seeds bench student pdf clean clean-all
+.PHONY: help venv book book-stored test test-site notebooks seeds controls bench student pdf clean clean-all
 
 help:
 	@echo "make book       build the HTML book into _build/html (executes changed chapters)"
 	@echo "make test       unit tests, twin sync, nbval, a second seed, book build with -W"
 	@echo "make notebooks  re-execute every chapter in place (refresh stored outputs)"
 	@echo "make seeds      claims of every chapter for SEEDS='$(SEEDS)'"
+	@echo "make controls   every chapter once per premise switched off: the claims resting on it must fail"
 	@echo "make bench      time every chapter and the book build (writes _build/bench.json)"
 	@echo "make test-site  build the book and check every page in headless Chromium"
 	@echo "make student    student notebooks without solutions in _build/student (executed)"
@@ -54,6 +55,10 @@ notebooks: venv
 
 seeds: venv
 	$(PY) tools/run_seeds.py $(SEEDS)
+
+# Premise controls: writes book/data/controls.json, which the reproducibility report shows.
+controls: venv
+	$(PY) tools/controls.py
 
 # BENCH_ARGS='--runs 1 --scales ci' for a quick run (paper scale takes tens of minutes per chapter)
 BENCH_ARGS ?= --runs 3 --scales ci,paper

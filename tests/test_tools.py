@@ -14,46 +14,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from nbtools import NOTEBOOKS, write_atomically  # noqa: E402
+from tiny_chapter import chapter, write  # noqa: E402
 
-CHAPTER = """\
----
-jupytext:
-  formats: ipynb,md:myst
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-    jupytext_version: 1.19.6
-kernelspec:
-  display_name: Python 3 (ipykernel)
-  language: python
-  name: python3
----
-
-# A tiny chapter
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-# parameters
-seed = 0
-scale = "ci"
-device = "cpu"
-```
-
-```{code-cell} ipython3
+CHAPTER = chapter("""
 import linearity as lin
 
 run = lin.setup(globals())
 print(f"seed {run.seed}")
-```
-"""
+""")
 
 
 def test_refresh_takes_inputs_from_the_twin_even_when_the_notebook_is_newer(tmp_path):
     md, ipynb = tmp_path / "99_tiny.md", tmp_path / "99_tiny.ipynb"
-    md.write_text(CHAPTER)
-    subprocess.run([sys.executable, "-m", "jupytext", "--to", "ipynb", "--quiet", str(md)], check=True, cwd=tmp_path)
+    write(md, CHAPTER)
     md.write_text(CHAPTER.replace("# A tiny chapter", "# A tiny chapter\n\nAn edit made in the twin."))
     later = md.stat().st_mtime + 10
     os.utime(ipynb, (later, later))            # an autosave or a `touch`: the notebook is newer
@@ -70,8 +43,7 @@ def test_refresh_takes_inputs_from_the_twin_even_when_the_notebook_is_newer(tmp_
 
 def test_refresh_keeps_a_copy_of_inputs_only_the_notebook_had(tmp_path):
     md, ipynb = tmp_path / "98_tiny.md", tmp_path / "98_tiny.ipynb"
-    md.write_text(CHAPTER)
-    subprocess.run([sys.executable, "-m", "jupytext", "--to", "ipynb", "--quiet", str(md)], check=True, cwd=tmp_path)
+    write(md, CHAPTER)
     nb = nbformat.read(str(ipynb), as_version=4)
     nb.cells[0].source += "\n\nAn edit made in the notebook only."
     nbformat.write(nb, str(ipynb))
@@ -122,9 +94,8 @@ def test_a_chapter_runs_where_home_and_the_matplotlib_config_cannot_be_written(t
     """Nothing on stderr (nbval would fail) when HOME and MPLCONFIGDIR are not writable:
     the package gives matplotlib a temporary config directory before it is imported."""
     md = tmp_path / "97_tiny.md"
-    md.write_text(CHAPTER.replace('print(f"seed {run.seed}")',
-                                  'print(f"seed {run.seed}")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()'))
-    subprocess.run([sys.executable, "-m", "jupytext", "--to", "ipynb", "--quiet", str(md)], check=True, cwd=tmp_path)
+    write(md, CHAPTER.replace('print(f"seed {run.seed}")',
+                              'print(f"seed {run.seed}")\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()'))
     blocked = tmp_path / "a_file"
     blocked.write_text("")                          # paths below a file cannot be created, even by root
     env = dict(os.environ, HOME=str(blocked / "home"), MPLCONFIGDIR=str(blocked / "mpl"))

@@ -36,6 +36,21 @@ for nb in NOTEBOOKS:
     simd = p["simd"] + "".join(f", {k}={v}" for k, v in p.get("kernel_settings", {}).items())
     lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | {cell(p['cpu'])} | {cell(simd)} | {cell(p['os'])} "
                  f"| {p['python']} | {p['torch']} | {p['numpy']} | `{p['commit']}` | {p['date']} |")
+controls = ROOT / "book" / "data" / "controls.json"
+if controls.exists():
+    import json
+
+    data = json.loads(controls.read_text())
+    lines += ["", "## Premise controls", "",
+              f"`make controls` ran every chapter once per premise switched off (seed {data['seed']}, "
+              f"commit `{data['provenance']['commit']}`, {data['provenance']['date']}). A control passes when "
+              "every claim resting on the premise fails without it.", "",
+              "| chapter | premise off | claim | rests on it | without the premise | control |", "|---|---|---|---|---|---|"]
+    for r in data["controls"]:
+        for c in r["claims"] or [{"name": "(no claims reached)", "holds": None, "rests": False}]:
+            lines.append(f"| {{doc}}`../notebooks/{r['chapter']}` | `{r['premise']} = {r['off']!r}` | `{c['name']}` "
+                         f"| {'yes' if c['rests'] else ''} | {'holds' if c['holds'] else 'fails'} "
+                         f"| {'passes' if r['passed'] else '**fails**'} |")
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
 lines += ["", "## Versions used for this build of the book", "", "| package | version |", "|---|---|"]
