@@ -1,4 +1,4 @@
-"""Tests of expressivity.py: each fails if the equation it checks is broken."""
+"""Tests of ch01_expressivity.py: each fails if the equation it checks is broken."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Tests of deep.py: the mirror symmetry of depth three (Eqs. 3.1–3.3) and the end-to-end map."""
+"""Tests of ch03_deep_networks: the mirror symmetry of depth three (equations `deep-mirror-map`,
+`deep-mirror-fix`, `deep-extra-gradient` of chapter 3) and the linear part of a network."""
 
 import numpy as np
 import pytest
@@ -37,6 +38,9 @@ def test_embedding_gradients_match_autograd():
     assert np.abs((g11 - g12 - g21 + g22) - grad_k).max() < 1e-12
     assert np.abs((g11 + g12 + g21 + g22) - grad_d).max() < 1e-12
     assert np.abs(grad_d).max() > 1e-3  # the extra term is really there
+    k_part, d_part = deep.middle_parts(torch.tensor(g2)[None])  # the same split, as a module function
+    assert np.abs(4 * k_part[0].numpy() - grad_k).max() < 1e-12
+    assert np.abs(4 * d_part[0].numpy() - grad_d).max() < 1e-12
 
 
 def test_gradient_descent_keeps_mirror_symmetry_but_leaves_the_embedding():
@@ -81,5 +85,7 @@ def test_learn_times():
 def test_argument_checks():
     with pytest.raises(ValueError, match="depth 3"):
         deep.mirror_split(lin.models.MLP(2, 4, 1, depth=2))
+    with pytest.raises(ValueError, match="w2"):
+        deep.middle_parts(torch.ones(1, 3, 4))
     with pytest.raises(ValueError, match="shapes"):
         deep.embedding_gradients(np.ones((2, 3)), np.ones((3, 3)), np.ones((1, 2)), np.ones((4, 3)), np.ones(4))

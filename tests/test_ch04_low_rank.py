@@ -1,4 +1,4 @@
-"""Tests of invariants.py: each fails if the equation it checks is broken."""
+"""Tests of ch04_low_rank: each fails if the equation of chapter 4 it checks is broken."""
 
 import numpy as np
 import pytest
@@ -89,7 +89,7 @@ def test_rank_gap_and_weyl_bound():
     w = rng.standard_normal((4, 3))
     s = np.linalg.svd(w, compute_uv=False)
     assert np.isclose(inv.rank_gap(w), (s[1:] ** 2).sum())
-    # random weights with a one-row output layer: the bound (B) holds at the same time
+    # random weights with a one-row output layer: the bound `lowrank-weyl-layers` holds at the same time
     for seed in range(5):
         r = np.random.default_rng(seed)
         ws = [r.standard_normal((6, 3)), r.standard_normal((5, 6)), r.standard_normal((1, 5))]

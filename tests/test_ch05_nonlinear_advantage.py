@@ -1,5 +1,5 @@
-"""Tests of apl.py: the exact APL against brute-force path enumeration, penalty, snapping,
-collapse and the independence of the networks of a batched sweep."""
+"""Tests of linearity.ch05_nonlinear_advantage: the exact APL against brute-force path
+enumeration, penalty, snapping, collapse and the independence of the networks of a batched sweep."""
 
 import numpy as np
 import pytest

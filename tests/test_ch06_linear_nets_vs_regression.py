@@ -1,4 +1,4 @@
-"""Tests of linearity.chains: the vectorised chain training against the plain PyTorch loop."""
+"""Tests of linearity.ch06_linear_nets_vs_regression: the vectorised chain training against the plain PyTorch loop."""
 
 from pathlib import Path
 
@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from linearity import ch06_linear_nets_vs_regression as ch
+from linearity.train import TrainingDiverged
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,8 +90,19 @@ def test_depth_one_converges_to_ols_and_arguments_checked():
         ch.train_chains(np.zeros((2, 3)), np.zeros((2, 3)), m, depth=1, steps=1)
     with pytest.raises(ValueError, match="sign"):
         ch.identity_init(np.array([0.5]), 3)
-    with pytest.raises(ch.TrainingDiverged):
+    with pytest.raises(TrainingDiverged):
         ch.train_chains(w[:, 0], b[:, 0], m, lr=10.0, steps=2000)
+
+
+def test_reference_loop_raises_on_divergence_naming_step_and_lr():
+    data, w, b = _slice(depths=(3,))
+    x, y = data.x[0, 0], data.y[0, 0]
+    with pytest.raises(TrainingDiverged, match=r"step \d+ with lr=10\.0"):
+        ch.reference_train(x, y, w[0, 0], b[0, 0], lr=10.0, steps=2000)
+    with pytest.raises(ValueError, match="lr"):
+        ch.reference_train(x, y, w[0, 0], b[0, 0], lr=0.0, steps=1)
+    wr, br = ch.reference_train(x, y, w[0, 0], b[0, 0], lr=1e-2, steps=5, device="cpu")
+    assert np.all(np.isfinite(wr)) and np.all(np.isfinite(br))
 
 
 def test_frozen_biases_keep_weights_balanced_and_sign():
@@ -116,3 +128,13 @@ def test_vectorised_training_is_thousands_of_times_faster_than_the_plain_loop():
     r = benchmark(trials=100, kappas=(0.05,), depths=tuple(range(1, 11)), steps=2000, reference_steps=100)
     assert r["reference_extrapolated_s"] == pytest.approx(r["reference_slice_s"] * 20 * 100)
     assert r["speedup_cpu"] >= 1000, r
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_reference_loop_on_cuda_matches_cpu():
+    data, w, b = _slice(depths=(3,))
+    x, y = data.x[0, 0], data.y[0, 0]
+    cpu = ch.reference_train(x, y, w[0, 0], b[0, 0], lr=1e-2, steps=200)
+    gpu = ch.reference_train(x, y, w[0, 0], b[0, 0], lr=1e-2, steps=200, device="cuda")
+    np.testing.assert_allclose(gpu[0], cpu[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gpu[1], cpu[1], rtol=0, atol=1e-12)

@@ -16,8 +16,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from linearity.ch06_linear_nets_vs_regression import (PAPER_DEPTHS, PAPER_KAPPAS, PAPER_STEPS, PAPER_TRIALS, Moments, grid_init,
-                              paper_data, reference_train, train_chains)
+from linearity.ch06_linear_nets_vs_regression import (PAPER_DEPTHS, PAPER_KAPPAS, PAPER_STEPS, PAPER_TRIALS,
+                                                     Moments, grid_init, paper_data, reference_train,
+                                                     train_chains)
 
 
 def benchmark(trials: int = PAPER_TRIALS, kappas: Sequence[float] = PAPER_KAPPAS,
@@ -26,8 +27,8 @@ def benchmark(trials: int = PAPER_TRIALS, kappas: Sequence[float] = PAPER_KAPPAS
     """Time the reference loop on a slice and the vectorised full grid; extrapolate the speed-up.
 
     The reference loop (`reference_train`: one `nn.Linear(1,1)` chain per trial and depth,
-    SGD, no per-step bookkeeping — the paper's own script also records D, losses and
-    gradient norms every step and is about 2.5× slower still) runs `reference_steps` steps
+    SGD, no per-step bookkeeping beyond its divergence check — the paper's own script also
+    records D, losses and gradient norms every step and is about 2.5× slower still) runs `reference_steps` steps
     for one trial at every depth; its time is scaled by steps/reference_steps × trials ×
     len(kappas). The vectorised `train_chains` runs the whole grid (κ × trials × depths ×
     steps). Both are timed in this process with one torch thread, in wall-clock and CPU
@@ -53,7 +54,7 @@ def benchmark(trials: int = PAPER_TRIALS, kappas: Sequence[float] = PAPER_KAPPAS
     return {
         "grid": f"{len(data.kappa)} kappa x {trials} trials x {len(depths)} depths x {steps} steps",
         "reference": "plain loop: one torch.nn.Linear(1,1) chain per trial and depth, torch.optim.SGD, "
-                     "MSELoss, float64, no per-step bookkeeping",
+                     "MSELoss, float64, no per-step bookkeeping beyond a divergence check",
         "reference_slice_s": ref_slice,
         "reference_slice": f"1 trial x {len(depths)} depths x {reference_steps} steps",
         "reference_extrapolated_s": ref_full,

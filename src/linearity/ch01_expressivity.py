@@ -1,12 +1,14 @@
 """Chapter 1 (expressivity): the odd/even split of the training loss.
 
-For a two-layer bias-free network f(x) = W₂ σ_α(W₁x), σ_α(z) = ((1+α)/2) z + ((1−α)/2)|z| gives
+For a two-layer bias-free network f(x) = W₂ σ_α(W₁x), the activation split
+σ_α(z) = ((1+α)/2) z + ((1−α)/2)|z| (equation `expr-activation-split` of chapter 1) gives
 
-    f(x) = ((1+α)/2) W₂W₁x + ((1−α)/2) W₂|W₁x|,                                  (1.1)
+    f(x) = ((1+α)/2) W₂W₁x + ((1−α)/2) W₂|W₁x|          (equation `expr-network-split` of chapter 1)
 
 a linear odd part plus an even part. On an exactly symmetrised sample with an odd target,
 
-    L = ½ mean ‖f_odd − y‖² + ½ mean ‖f_even‖² + mean ⟨f_even, f_odd − y⟩,          (1.2)
+    L = ½ mean ‖f_odd − y‖² + ½ mean ‖f_even‖² + mean ⟨f_even, f_odd − y⟩
+                                                          (equation `expr-loss-split` of chapter 1)
 
 and the cross term vanishes (it is odd in x), so L ≥ the ordinary-least-squares loss.
 """
@@ -22,7 +24,10 @@ from .theory import even_odd
 
 @dataclass(frozen=True)
 class LossSplit:
-    """The terms of equation (1.2); `total = odd + even + cross`. Arrays over leading (ensemble) axes."""
+    """The terms of the loss split (equation `expr-loss-split` of chapter 1).
+
+    `total = odd + even + cross`; arrays over the leading (ensemble) axes.
+    """
 
     total: np.ndarray
     odd: np.ndarray
@@ -31,7 +36,9 @@ class LossSplit:
 
 
 def loss_split(f_x: np.ndarray, f_minus_x: np.ndarray, y: np.ndarray) -> LossSplit:
-    """Split L = ½ mean_n ‖f(x_n) − y_n‖² into the three terms of equation (1.2).
+    """Split L = ½ mean_n ‖f(x_n) − y_n‖² into its odd, even and cross terms.
+
+    The split is equation `expr-loss-split` of chapter 1.
 
     `f_x`, `f_minus_x` are the outputs at the sample points and at their negatives, shape
     (..., n, d_out) (a leading ensemble axis is allowed); `y` has shape (n, d_out).

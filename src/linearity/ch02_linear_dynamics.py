@@ -1,14 +1,14 @@
 """Chapter 2 (linear-equivalent dynamics): the closed forms the chapter compares its simulations with.
 
-Loss convention: L = (1/2n) Σ_n ‖f(x_n) − y_n‖². All float64.
+Loss convention: L = (1/2n) Σ_n ‖f(x_n) − y_n‖². All float64. Equation labels (`dyn-…`) are
+those of chapter 2's derivation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_slope
-from .theory import ols_fit
+from .checks import check_number, check_slope
 
 
 # --------------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def _check_modes(s, b0, alpha: float):
 
 def saxe_mode(t, s, b0) -> np.ndarray:
     """Saxe et al. (2014), their sigmoidal solution (τ = 1): the strength b(t) of one mode of
-    a balanced two-layer linear network under gradient flow,
+    a balanced two-layer linear network under gradient flow (equation `dyn-saxe-mode` of chapter 2),
 
         db/dt = 2 b (s − b),    b(t) = s e^{2st} / (e^{2st} − 1 + s/b₀),
 
@@ -45,7 +45,8 @@ def saxe_mode(t, s, b0) -> np.ndarray:
 
 
 def leaky_mode(t, s, b0, alpha: float = 0.0) -> np.ndarray:
-    """Zhang, Saxe & Latham (2024): a mirrored leaky-ReLU (slope α) mode on symmetric data.
+    """Zhang, Saxe & Latham (2024): a mirrored leaky-ReLU (slope α) mode on symmetric data
+    (equation `dyn-leaky-mode` of chapter 2).
 
     One mirrored pair of hidden units (a, w), (−a, −w) with product b₀ = ‖a‖·‖w‖ at t = 0
     computes the map (1+α)·b·u vᵀ, and its strength B(t) = (1+α) b(t) follows the Saxe
@@ -61,7 +62,8 @@ def leaky_mode(t, s, b0, alpha: float = 0.0) -> np.ndarray:
 
 
 def plateau_time(s, b0, alpha: float = 0.0, fraction: float = 0.5) -> np.ndarray:
-    """Time at which a mirrored leaky mode reaches `fraction` of its singular value s:
+    """Time at which a mirrored leaky mode reaches `fraction` of its singular value s
+    (equation `dyn-plateau` of chapter 2 for f = 1/2):
 
         t_f = ln( (s/B₀ − 1) · f/(1 − f) ) / ((1+α) s),    B₀ = (1+α) b₀,
 
@@ -79,22 +81,24 @@ def plateau_time(s, b0, alpha: float = 0.0, fraction: float = 0.5) -> np.ndarray
 
 
 def mode_loss(t, s, b0, alpha: float = 0.0, floor: float = 0.0) -> np.ndarray:
-    """Loss curve of the mirrored, balanced, mode-aligned network on whitened data:
+    """Loss curve of the mirrored, balanced, mode-aligned network on whitened data
+    (equation `dyn-leaky-mode` of chapter 2):
 
         L(t) = ½ Σ_i (s_i − B_i(t))² + L_floor,
 
     with B_i from `leaky_mode` and L_floor the part no linear map can fit (the OLS loss,
-    `linear_floor`), because L(W) = ½‖W − Σ_yx‖²_F + L_floor for whitened inputs.
+    `linear_floor`), because L(W) = ½‖W − Σ_yx‖²_F + L_floor for whitened inputs
+    (equation `dyn-floor` of chapter 2).
     """
-    if not np.isfinite(floor) or floor < 0:
-        raise ValueError(f"floor must be a finite number >= 0, got {floor!r}")
+    check_number("floor", float(floor), 0.0)
     gap = 0.5 * (np.asarray(s, dtype=float) - leaky_mode(t, s, b0, alpha)) ** 2
     return (gap.sum(-1) if np.ndim(s) else gap) + floor
 
 
 def linear_floor(x: np.ndarray, y: np.ndarray) -> float:
-    """L_floor = (1/2n) Σ‖y‖² − ½ Σ_i s_i² for whitened x: the loss of the best linear map
-    W = Σ_yx (equal to `ols_loss(x, y)`; raises unless (1/n) XᵀX = I to 1e-8)."""
+    """L_floor = (1/2n) Σ‖y‖² − ½ Σ_i s_i² for whitened x (equation `dyn-floor` of chapter 2):
+    the loss of the best linear map W = Σ_yx (equal to `theory.ols_loss(x, y)`; raises unless
+    (1/n) XᵀX = I to 1e-8)."""
     n = len(x)
     if np.abs(x.T @ x / n - np.eye(x.shape[1])).max() > 1e-8:
         raise ValueError("x must be whitened ((1/n) XᵀX = I); use linearity.data.whiten")
@@ -108,9 +112,9 @@ def relu_groups(a0: np.ndarray, w0: np.ndarray, u: np.ndarray) -> np.ndarray:
     the group of each hidden unit, sign(a(0) + w(0)·u) ∈ {−1, +1}.
 
     While the network output is still ≈ 0, on exactly symmetric whitened data
-    d/dt (a, w·u) = ½ (w·u, a), so a + w·u grows as e^{t/2} and keeps its sign: units with
-    + fit the half-space u·x > 0, units with − the half-space u·x < 0. `a0` has shape
-    (..., width), `w0` (..., width, d), `u` (d,).
+    d/dt (a, w·u) = ½ (w·u, a) (equation `dyn-random-init` of chapter 2), so a + w·u grows
+    as e^{t/2} and keeps its sign: units with + fit the half-space u·x > 0, units with − the
+    half-space u·x < 0. `a0` has shape (..., width), `w0` (..., width, d), `u` (d,).
     """
     a0, w0, u = np.asarray(a0, float), np.asarray(w0, float), np.asarray(u, float)
     if w0.shape[:-1] != a0.shape or w0.shape[-1] != u.shape[-1]:
@@ -133,7 +137,8 @@ def mirrored_mode_weights(u: np.ndarray, v: np.ndarray, b0) -> tuple[np.ndarray,
         W₁ = [√b₀ ⊙ Vᵀ; −√b₀ ⊙ Vᵀ]  (2r, d_in),    W₂ = [U ⊙ √b₀, −U ⊙ √b₀]  (d_out, 2r),
 
     so unit i has a = √b₀ᵢ uᵢ, w = √b₀ᵢ vᵢ (‖a‖·‖w‖ = b₀ᵢ) and its mirror is (−a, −w). With
-    slope α the network computes (1+α) Σ_i b₀ᵢ uᵢ vᵢᵀ x. `u` (d_out, r), `v` (d_in, r).
+    slope α each pair computes (1+α) b₀ᵢ uᵢ vᵢᵀ x (equation `dyn-mirrored-pair` of chapter 2),
+    the network their sum. `u` (d_out, r), `v` (d_in, r).
     """
     u, v = np.asarray(u, float), np.asarray(v, float)
     if u.ndim != 2 or v.ndim != 2 or u.shape[1] != v.shape[1]:

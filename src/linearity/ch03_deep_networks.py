@@ -3,15 +3,16 @@
 A depth-3 network f(x) = W₃ σ(W₂ σ(W₁ x)) with an even hidden width 2m has hidden halves
 h = (p, q). Let P swap the halves. The map on parameters
 
-    Φ(W₁, W₂, W₃) = (−P W₁,  P W₂ P,  −W₃ P)                                   (Eq. 3.1)
+    Φ(W₁, W₂, W₃) = (−P W₁,  P W₂ P,  −W₃ P)              (equation `deep-mirror-map` of chapter 3)
 
 satisfies f_{Φθ}(x) = −f_θ(−x), so on exactly symmetrised data L(Φθ) = L(θ), and gradient
-descent keeps its fixed points, the *mirror-symmetric* weights
+descent keeps its fixed points, the *mirror-symmetric* weights (equation `deep-mirror-fix`)
 
-    W₁ = [V; −V],   W₂ = [[B, C], [C, B]] = [[K + D, D − K], [D − K, K + D]],   W₃ = [A, −A].   (Eq. 3.2)
+    W₁ = [V; −V],   W₂ = [[B, C], [C, B]] = [[K + D, D − K], [D − K, K + D]],   W₃ = [A, −A].
 
 The linear embedding of a deep linear network A K V is the slice D = 0 (C = −B); the
-even channel D, fed with |V x| = p + q, is what makes the network nonlinear.
+even channel D, fed with |V x| = p + q, is what makes the network nonlinear
+(equation `deep-extra-gradient`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .checks import check_number
 from .models import MLP
 
 
@@ -30,40 +32,56 @@ def _halves(model: MLP) -> tuple[int, int]:
     return model.dims[1] // 2, model.dims[2] // 2
 
 
-def mirror_split(model: MLP) -> dict[str, torch.Tensor]:
-    """Deviations from the mirror-symmetric set (Eq. 3.2) and its coordinates, per network.
+def middle_parts(w2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The parts K and D of a middle layer W₂ = [[W₁₁, W₁₂], [W₂₁, W₂₂]] of shape (E, 2m₂, 2m₁).
 
-    Returns max-abs deviations `first` = |V₁ + V₂|, `middle` = max(|B − B'|, |C − C'|),
-    `last` = |A₁ + A₂| (each shape (E,)), and the middle-layer parts `K`, `D` (E, m₂, m₁)
-    computed as K = (W₁₁ − W₁₂ − W₂₁ + W₂₂)/4 and D = (W₁₁ + W₁₂ + W₂₁ + W₂₂)/4.
+    K = (W₁₁ − W₁₂ − W₂₁ + W₂₂)/4 and D = (W₁₁ + W₁₂ + W₂₁ + W₂₂)/4, each (E, m₂, m₁): on the
+    mirror-symmetric set (equation `deep-mirror-fix` of chapter 3) B = K + D and C = D − K.
+    Applied to a gradient ∂L/∂W₂, 4K and 4D are ∂L/∂K and ∂L/∂D (equation `deep-extra-gradient`).
+    """
+    if w2.dim() != 3 or w2.shape[1] % 2 or w2.shape[2] % 2:
+        raise ValueError(f"w2 must have shape (E, 2m₂, 2m₁) with even sides, got {tuple(w2.shape)}")
+    m2, m1 = w2.shape[1] // 2, w2.shape[2] // 2
+    b11, b12, b21, b22 = w2[:, :m2, :m1], w2[:, :m2, m1:], w2[:, m2:, :m1], w2[:, m2:, m1:]
+    return (b11 - b12 - b21 + b22) / 4, (b11 + b12 + b21 + b22) / 4
+
+
+def mirror_split(model: MLP) -> dict[str, torch.Tensor]:
+    """Deviations from the mirror-symmetric set (equation `deep-mirror-fix` of chapter 3), and its coordinates.
+
+    Returns, per network, max-abs deviations `first` = |V₁ + V₂|, `middle` = max(|B − B'|, |C − C'|),
+    `last` = |A₁ + A₂| (each shape (E,)), and the middle-layer parts `K`, `D` (E, m₂, m₁) of
+    `middle_parts`.
     """
     m1, m2 = _halves(model)
     w1, w2, w3 = (w.detach() for w in model.weights)
     b11, b12, b21, b22 = w2[:, :m2, :m1], w2[:, :m2, m1:], w2[:, m2:, :m1], w2[:, m2:, m1:]
     amax = lambda t: t.abs().flatten(1).max(1).values  # noqa: E731
+    k, d = middle_parts(w2)
     return {
         "first": amax(w1[:, :m1] + w1[:, m1:]),
         "middle": torch.maximum(amax(b11 - b22), amax(b12 - b21)),
         "last": amax(w3[:, :, :m2] + w3[:, :, m2:]),
-        "K": (b11 - b12 - b21 + b22) / 4,
-        "D": (b11 + b12 + b21 + b22) / 4,
+        "K": k,
+        "D": d,
     }
 
 
 def mirror_violation(model: MLP) -> torch.Tensor:
-    """‖D‖ / ‖K‖ of the middle layer (Eq. 3.2), per network: 0 on the linear embedding C = −B."""
+    """‖D‖ / ‖K‖ of the middle layer (equation `deep-mirror-fix` of chapter 3), per network: 0 on C = −B."""
     parts = mirror_split(model)
     return parts["D"].flatten(1).norm(dim=1) / parts["K"].flatten(1).norm(dim=1)
 
 
 def embedding_gradients(v: np.ndarray, k: np.ndarray, a: np.ndarray, x: np.ndarray,
                         y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gradients of L = (1/2n) Σ ‖f(x) − y‖² w.r.t. K and D at a point D = 0 of Eq. 3.2.
+    """Gradients of L = (1/2n) Σ ‖f(x) − y‖² w.r.t. K and D at a point D = 0 of the mirror-symmetric set.
 
-    There the network computes the linear map f(x) = A K V x, and with r = f(x) − y, u = K V x:
+    This is equation `deep-extra-gradient` of chapter 3. There the network computes the linear
+    map f(x) = A K V x, and with r = f(x) − y, u = K V x:
 
         ∂L/∂K = (1/n) Σ (Aᵀ r)(V x)ᵀ                       (the deep linear network's gradient)
-        ∂L/∂D = (1/n) Σ (sign(u) ⊙ Aᵀ r) |V x|ᵀ            (the extra term; even in x)   (Eq. 3.3)
+        ∂L/∂D = (1/n) Σ (sign(u) ⊙ Aᵀ r) |V x|ᵀ            (the extra term; even in x)
 
     Shapes: v (m₁, d_in), k (m₂, m₁), a (d_out, m₂), x (n, d_in), y (n, d_out).
     """
@@ -83,7 +101,7 @@ def embedding_gradients(v: np.ndarray, k: np.ndarray, a: np.ndarray, x: np.ndarr
 def linear_part(model: MLP, x: torch.Tensor) -> torch.Tensor:
     """The network's linear part: the least-squares map M = Fᵀ X (Xᵀ X)⁻¹ of its outputs F on X.
 
-    Shape (E, d_out, d_in). For whitened inputs ((1/n) XᵀX = I) this is (1/n) Σ f(x) xᵀ, and on
+    This is equation `deep-linear-part` of chapter 3. Shape (E, d_out, d_in). For whitened inputs ((1/n) XᵀX = I) this is (1/n) Σ f(x) xᵀ, and on
     symmetric data the even part of f drops out: M is the map of the odd part. For a linear
     network it is the product W_L ⋯ W_1.
     """
@@ -101,8 +119,7 @@ def learn_times(steps: np.ndarray, maps: np.ndarray, u: np.ndarray, s: np.ndarra
     `maps` has shape (T, ..., d_out, d_in) at `steps` (T,); u (d_out, r), s (r,), v (d_in, r).
     Returns shape (..., r).
     """
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    check_number("fraction", fraction, 0.0, 1.0, low_open=True)
     maps, steps = np.asarray(maps), np.asarray(steps)
     if maps.shape[0] != steps.shape[0]:
         raise ValueError(f"maps and steps must have the same length, got {maps.shape[0]} and {steps.shape[0]}")

@@ -1,24 +1,26 @@
-"""Training invariances of bias-free networks (Le & Jegelka 2022) and what they force.
+"""Chapter 4 (low rank): training invariances of bias-free networks (Le & Jegelka 2022).
 
 For f(x) = W_L σ(W_{L−1} ⋯ σ(W_1 x)) trained by gradient flow on any loss, the matrices
+(equation `lowrank-conserved` of chapter 4)
 
-    C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ          (k = 1, …, L−1; size width_k × width_k)   (C)
+    C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ          (k = 1, …, L−1; size width_k × width_k)
 
 change only through pairs of hidden neurons i, j of layer k whose activation patterns
-differ on some training example:
+differ on some training example (equation `lowrank-dc`):
 
-    d/dt [C_k]_ij = −Σ_n c_n (d_i(x_n) − d_j(x_n)) (z_i u_j − u_i z_j)(x_n).               (dC)
+    d/dt [C_k]_ij = −Σ_n c_n (d_i(x_n) − d_j(x_n)) (z_i u_j − u_i z_j)(x_n).
 
 So the diagonal is always conserved, the submatrix C_k[S, S] on a set S of neurons that are
 active on every example is conserved, and in a linear network all of C_k is. Under gradient
 descent with step η the conserved quantities drift by O(η²) per step.
 
-With a one-row output layer, Weyl's inequality turns (C) into a bound that holds at every t:
+With a one-row output layer, Weyl's inequality turns the C_k into a bound that holds at every t
+(equation `lowrank-weyl-layers`):
 
-    ‖W_k‖_F² − ‖W_k‖₂² ≤ Σ_{j=k}^{L−1} (‖C_j‖₂ − tr C_j),                                  (B)
+    ‖W_k‖_F² − ‖W_k‖₂² ≤ Σ_{j=k}^{L−1} (‖C_j‖₂ − tr C_j),
 
 which for k = L−1 reads ‖W‖_F² − ‖W‖₂² ≤ ‖C‖₂ − tr C. All functions take lists of 2-D numpy
-weight matrices [W_1, …, W_L] (one network).
+weight matrices [W_1, …, W_L] (one network), except `StableSets`, a training callback.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .checks import check_int
+from .checks import check_choice, check_int
 from .metrics import singular_values
 
 
@@ -45,23 +47,20 @@ def _check_weights(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def conserved_matrices(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """[C_1, …, C_{L−1}] with C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ (equation C)."""
+    """[C_1, …, C_{L−1}] with C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ (equation `lowrank-conserved` of chapter 4)."""
     ws = _check_weights(weights)
     return [ws[k + 1].T @ ws[k + 1] - ws[k] @ ws[k].T for k in range(len(ws) - 1)]
 
 
 def submatrix(c: np.ndarray, s: Sequence[int]) -> np.ndarray:
-    """C[S, S]: the block of a conserved matrix on the neurons S (conserved when S is stable)."""
-    idx = np.asarray(s, dtype=int)
-    if idx.size and (idx.min() < 0 or idx.max() >= c.shape[0]):
-        raise ValueError(f"s must hold neuron indices in [0, {c.shape[0]}), got {list(idx)}")
+    """C[S, S]: the block of a conserved matrix on the neurons S (conserved when S is stable: `lowrank-dc`)."""
+    idx = np.array([check_int("s", i, 0, c.shape[0]) for i in s], dtype=int)
     return c[np.ix_(idx, idx)]
 
 
 def drift(c_t: np.ndarray, c_0: np.ndarray, part: str = "all") -> float:
     """max_ij |C(t) − C(0)|_ij over all entries, the off-diagonal ones or the diagonal."""
-    if part not in ("all", "offdiag", "diag"):
-        raise ValueError(f"part must be 'all', 'offdiag' or 'diag', got {part!r}")
+    check_choice("part", part, ("all", "offdiag", "diag"))
     d = np.abs(np.asarray(c_t) - np.asarray(c_0))
     if d.size == 0:
         return 0.0
@@ -75,13 +74,13 @@ def drift(c_t: np.ndarray, c_0: np.ndarray, part: str = "all") -> float:
 
 
 def rank_gap(w: np.ndarray) -> float:
-    """‖W‖_F² − ‖W‖₂² = σ_2² + σ_3² + …: zero exactly when W has rank ≤ 1 (left side of B)."""
+    """‖W‖_F² − ‖W‖₂² = σ_2² + σ_3² + …: zero exactly when W has rank ≤ 1 (left side of `lowrank-weyl-layers`)."""
     s = singular_values(np.asarray(w, dtype=float))
     return float((s[1:] ** 2).sum())
 
 
 def weyl_bound(cs: Sequence[np.ndarray], reference: Sequence[np.ndarray] | None = None) -> np.ndarray:
-    """Right side of (B) for layers k = 1, …, L−1: Σ_{j≥k} (‖C_j‖₂ − tr C_j).
+    """Right side of equation `lowrank-weyl-layers` of chapter 4 for layers k = 1, …, L−1: Σ_{j≥k} (‖C_j‖₂ − tr C_j).
 
     With `reference` given (the conserved matrices at another time), returns instead the
     largest change of that sum between the two times, Σ_{j≥k} (‖ΔC_j‖₂ + |tr ΔC_j|): how far
@@ -97,7 +96,7 @@ def weyl_bound(cs: Sequence[np.ndarray], reference: Sequence[np.ndarray] | None 
 
 
 def bound_violations(weights_t: Sequence[np.ndarray], c_0: Sequence[np.ndarray]) -> int:
-    """Number of layers k < L where (B) with C(0) fails at the weights W(t) by more than the drift.
+    """Number of layers k < L where `lowrank-weyl-layers` with C(0) fails at W(t) by more than the drift.
 
     The test is rank_gap(W_k(t)) > bound_k(C(0)) + Σ_{j≥k}(‖C_j(t) − C_j(0)‖₂ + |tr(…)|);
     needs a one-row output layer W_L.
@@ -116,8 +115,8 @@ class StableSets:
 
     `StableSets(x, start)` ANDs the activation masks d_i(x_n) = [z_i(x_n) > 0] of each hidden
     layer over all n and all steps ≥ `start`; `.sets()` lists the indices per hidden layer
-    (the sets S of equation dC), `.changed` counts the neurons per layer whose pattern changed
-    at some step of the window. One network (ensemble=None).
+    (the sets S of equation `lowrank-dc` of chapter 4), `.changed` counts the neurons per layer
+    whose pattern changed at some step of the window. One network (ensemble=None).
     """
 
     def __init__(self, x: torch.Tensor, start: int = 0) -> None:
@@ -126,7 +125,6 @@ class StableSets:
         self.active: list[torch.Tensor] | None = None
         self.first: list[torch.Tensor] | None = None
         self.changed_mask: list[torch.Tensor] | None = None
-        self.steps = 0
 
     @torch.no_grad()
     def __call__(self, step: int, model: torch.nn.Module) -> None:
@@ -140,7 +138,6 @@ class StableSets:
         else:
             self.active = [a & m.all(0) for a, m in zip(self.active, masks)]
             self.changed_mask = [c | (m != f).any(0) for c, m, f in zip(self.changed_mask, masks, self.first)]
-        self.steps += 1
 
     def sets(self) -> list[np.ndarray]:
         """Indices of the stably active neurons of each hidden layer."""

@@ -1,14 +1,10 @@
-"""Partially linear networks and their average path length (Mehmeti-Göpel & Disselhoff 2023).
+"""Partially linear networks and their average path length (chapter 5; Mehmeti-Göpel & Disselhoff 2023).
 
-A network is described at the level of its hidden units. Each unit has a PReLU slope
-α_c ∈ [0, 1]; α_c = 1 makes it a linear unit. The *average path length* (APL) is the
-average, over paths from the input to the output of the network graph, of the number of
-still-nonlinear units a path meets:
-
-    unnormalised:  APL = (1/|P|) Σ_{p ∈ P} #nonlinear(p)          (every path equally likely)
-    normalised:    APL = E_walk[#nonlinear(p)]                        (random walk: each branch of
-                                                                        a residual split w.p. 1/2,
-                                                                        units of a layer uniformly)
+Each hidden unit has a PReLU slope α_c ∈ [0, 1]; α_c = 1 makes it a linear unit. The
+*average path length* (APL) is the average, over input-to-output paths of the network graph,
+of the number of still-nonlinear units a path meets: unnormalised, every path equally likely;
+normalised (equation `nla-apl-normalized` of chapter 5), a random walk that takes each branch
+of a residual split with probability 1/2 and the units of a layer uniformly.
 
 A network *spec* is a list whose items are
 
@@ -19,15 +15,8 @@ A network *spec* is a list whose items are
 
 The exact recursion (series: N = N₁N₂, S = S₁N₂ + N₁S₂; skip: N = N_body + 1, S = S_body;
 one layer: N = width, S = #nonlinear) is checked against `enumerate_paths`, which builds the
-graph explicitly and lists every path.
-
-Training (Eq. of the chapter): per network e of an ensemble,
-
-    L_e = CE_e(θ_e) + λ_e · 1[t ≥ t_e] · Σ_c |1 − α_{e,c}|,   α clipped to [0, 1] after each step,
-
-the sum over e is minimised with Adam (Adam is elementwise, so the networks stay
-independent), every parameter kept on a grid of 2⁻²⁴ (`GRID`); at the end of the penalty phase slopes within ε of 1 are set to 1, then the
-slopes are frozen and the weights fine-tuned without the penalty.
+graph explicitly and lists every path. `sweep` trains PReLU networks with the slope penalty
+(equation `nla-penalty-loss` of chapter 5), early or late, and measures their APL.
 """
 
 from __future__ import annotations
@@ -38,8 +27,8 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from .models import MLP
 from .checks import check_int
+from .models import MLP
 from .train import fit
 
 GRID = 2.0**-24   # fixed-point grid of the sweeps' parameters (see `linearity.train.fit`)
@@ -97,7 +86,8 @@ def n_paths(spec) -> int:
 
 
 def apl(spec, normalized: bool = False) -> float:
-    """Exact average path length of a spec (module docstring); `normalized` picks the random walk."""
+    """Exact average path length of a spec; `normalized` picks the random walk (equation
+    `nla-apl-normalized` of chapter 5), otherwise every path counts equally (S/N)."""
     _check_spec(spec)
     if normalized:
         return float(_expected(spec))
@@ -125,8 +115,7 @@ def enumerate_paths(spec) -> tuple[np.ndarray, np.ndarray]:
     _check_spec(spec)
     nonlinear: list[bool] = []
     edges: list[list[int]] = []
-    split: set[int] = set()          # skip-entry junctions
-    skip_edge: dict[int, int] = {}   # junction -> its skip target
+    skip_edge: dict[int, int] = {}   # skip-entry junction -> its skip target
 
     def node(is_nonlinear: bool) -> int:
         nonlinear.append(is_nonlinear)
@@ -143,7 +132,6 @@ def enumerate_paths(spec) -> tuple[np.ndarray, np.ndarray]:
                 for t in bt:
                     edges[t].append(j_out)
                 edges[j_in].append(j_out)
-                split.add(j_in)
                 skip_edge[j_in] = j_out
                 h, t = [j_in], [j_out]
             else:
@@ -175,7 +163,7 @@ def enumerate_paths(spec) -> tuple[np.ndarray, np.ndarray]:
             continue
         out = edges[v]
         for w in out:
-            if v in split:
+            if v in skip_edge:
                 q = 0.5 if w == skip_edge[v] else 0.5 / (len(out) - 1)
             else:
                 q = 1.0 / len(out)
@@ -188,15 +176,13 @@ def toy_spec(width: int = 4, layers: int = 4) -> list:
     return [Skip([np.ones(width, dtype=bool) for _ in range(layers)])]
 
 
-# --- penalty and snapping ----------------------------------------------------------------
-
-
 def slope_penalty(slopes) -> torch.Tensor:
     """Σ_c (1 − α_c) per network, shape (E,), for slopes given as a list of (E, width) tensors.
 
-    On [0, 1], where the slopes are kept, this is Σ_c |1 − α_c|. The linear form is the one
-    differentiated: its gradient −1 does not jump at α = 1 (that of |·| is 0 there), so a slope
-    that touches 1 on one CPU and stops a rounding error short on another gets the same update.
+    On [0, 1], where the slopes are kept, this is the penalty Σ_c |1 − α_c| of equation
+    `nla-penalty-loss` of chapter 5. The linear form is the one differentiated: its gradient −1
+    does not jump at α = 1 (that of |·| is 0 there), so a slope that touches 1 on one CPU and
+    stops a rounding error short on another gets the same update.
     """
     return sum((1 - a).sum(-1) for a in slopes)
 
@@ -216,65 +202,11 @@ def snap_slopes(model: MLP, eps: float) -> None:
         a[a >= 1.0 - eps] = 1.0
 
 
-# --- batched training ------------------------------------------------------------------------
-
-
-@dataclass
-class SweepResult:
-    """What `train_sweep` returns per network: nonlinear masks, APL, train and test accuracy."""
-
-    masks: list[np.ndarray]
-    apl: np.ndarray
-    train_accuracy: np.ndarray
-    test_accuracy: np.ndarray
-
-
 def accuracy(model: MLP, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     """Fraction of correctly classified points per network, shape (E,)."""
     with torch.no_grad():
         pred = model(x).argmax(-1)
     return (pred == y).double().mean(-1).cpu().numpy()
-
-
-def train_sweep(model: MLP, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor, *,
-                lam, penalty_start, steps: int, finetune_steps: int, lr: float, eps: float,
-                grid: float = GRID) -> SweepResult:
-    """Train every network e of a PReLU ensemble with its own λ_e from step t_e on (module docstring).
-
-    `lam` and `penalty_start` hold one value per network (E,). Adam (`linearity.train.fit`, with the
-    penalty, slopes clipped to [0, 1] and every parameter rounded to a multiple of `grid` after
-    every update, so that the run is the same on every CPU) runs `steps` steps; then the slopes
-    are snapped (`snap_slopes`), frozen, and weights and biases are fine-tuned for
-    `finetune_steps` steps without the penalty. Returns the masks, APL and accuracies.
-    """
-    if model.activation != "prelu" or model.ensemble is None:
-        raise ValueError("model must be an MLP with activation='prelu' and an ensemble dimension")
-    e = model.ensemble
-    lam = torch.as_tensor(np.asarray(lam, dtype=float), dtype=model.weights[0].dtype, device=x.device)
-    start = torch.as_tensor(np.asarray(penalty_start), device=x.device)
-    if lam.shape != (e,) or start.shape != (e,):
-        raise ValueError(f"lam and penalty_start must have shape ({e},), got {tuple(lam.shape)} and {tuple(start.shape)}")
-    if (lam < 0).any():
-        raise ValueError("lam must be >= 0")
-    check_int("steps", steps)
-    check_int("finetune_steps", finetune_steps)
-
-    def clip(step: int, m: MLP) -> None:
-        with torch.no_grad():
-            for a in m.slopes:
-                a.clamp_(0.0, 1.0)
-
-    def pull(step: int, m: MLP) -> torch.Tensor:
-        return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
-
-    common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid)
-    fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull, **common)
-    snap_slopes(model, eps)
-    fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
-          params=list(model.weights) + list(model.biases), **common)
-    masks = linear_masks(model)
-    return SweepResult(masks=masks, apl=apl_mlp(masks), train_accuracy=accuracy(model, x, y),
-                       test_accuracy=accuracy(model, x_test, y_test))
 
 
 def mean_accuracy_over_apl(apl_values, acc, upper: float, lower: float = 0.0) -> float:
@@ -302,42 +234,60 @@ class Sweep:
     apl: np.ndarray
     test_accuracy: np.ndarray
     train_accuracy: np.ndarray
-    masks: list[np.ndarray]   # per PReLU layer, (2, n_lambda, n_seeds, width)
+    masks: list[np.ndarray]   # per PReLU layer, (2, n_lambda, n_seeds, width), True = nonlinear unit
     model: MLP
 
 
 def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int, steps: int,
           finetune_steps: int, lr: float, eps: float, generator: torch.Generator, grid: float = GRID,
           dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> Sweep:
-    """Early and late regimes for every λ and sub-seed, trained as ONE ensemble.
+    """Early and late regimes for every λ and sub-seed, trained as ONE ensemble of PReLU MLPs.
 
-    Network (r, i, s) has λ_i; early networks (r = 0) feel the penalty from step 0, late ones
-    (r = 1) from step `steps` // 2. The early and late network of the same (i, s) start from
-    the same initialisation, so their difference is the regime alone.
+    Network (r, i, s) minimises equation `nla-penalty-loss` of chapter 5 with λ_i; early networks
+    (r = 0) feel the penalty from step 0, late ones (r = 1) from step `steps` // 2, and the two
+    networks of the same (i, s) start from the same initialisation. Adam (`linearity.train.fit`,
+    slopes clipped to [0, 1] and every parameter rounded to a multiple of `grid` after every
+    update, so that the run is the same on every CPU) runs `steps` steps; then the slopes are
+    snapped (`snap_slopes`), frozen, and weights and biases fine-tuned for `finetune_steps`
+    steps without the penalty.
     """
     lambdas = np.asarray(lambdas, dtype=float)
     if lambdas.ndim != 1 or lambdas.size == 0 or (lambdas < 0).any():
         raise ValueError(f"lambdas must be a non-empty 1-d array of numbers >= 0, got {lambdas!r}")
     check_int("n_seeds", n_seeds, 1)
-    n_lam = lambdas.size
-    half = n_lam * n_seeds
+    check_int("steps", steps)
+    check_int("finetune_steps", finetune_steps)
+    n_lam, half = lambdas.size, lambdas.size * n_seeds
     d_in, d_out = x.shape[1], int(max(y.max(), y_test.max())) + 1
     model = MLP(d_in, width, d_out, depth=depth, activation="prelu", bias=True, ensemble=2 * half,
-                dtype=dtype, generator=generator)
+                dtype=dtype, device=device, generator=generator)
     with torch.no_grad():
         for p in model.parameters():
             p[half:] = p[:half]          # late network (i, s) starts where early network (i, s) starts
-    model.to(device)
     tx = lambda a: torch.as_tensor(a, dtype=dtype, device=device)          # noqa: E731
     ty = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)     # noqa: E731
-    lam = np.tile(np.repeat(lambdas, n_seeds), 2)
-    start = np.r_[np.zeros(half, dtype=int), np.full(half, steps // 2)]
-    r = train_sweep(model, tx(x), ty(y), tx(x_test), ty(y_test), lam=lam, penalty_start=start,
-                    steps=steps, finetune_steps=finetune_steps, lr=lr, eps=eps, grid=grid)
-    shape = (2, n_lam, n_seeds)
-    return Sweep(lambdas=lambdas, apl=r.apl.reshape(shape), test_accuracy=r.test_accuracy.reshape(shape),
-                 train_accuracy=r.train_accuracy.reshape(shape),
-                 masks=[m.reshape(*shape, -1) for m in r.masks], model=model)
+    x, y, x_test, y_test = tx(x), ty(y), tx(x_test), ty(y_test)
+    lam = tx(np.tile(np.repeat(lambdas, n_seeds), 2))
+    start = torch.as_tensor(np.r_[np.zeros(half, dtype=int), np.full(half, steps // 2)], device=device)
+
+    def clip(step: int, m: MLP) -> None:
+        with torch.no_grad():
+            for a in m.slopes:
+                a.clamp_(0.0, 1.0)
+
+    def pull(step: int, m: MLP) -> torch.Tensor:
+        return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
+
+    common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid)
+    fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull, **common)
+    snap_slopes(model, eps)
+    fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
+        params=list(model.weights) + list(model.biases), **common)
+    masks, shape = linear_masks(model), (2, n_lam, n_seeds)
+    return Sweep(lambdas=lambdas, apl=apl_mlp(masks).reshape(shape),
+                 test_accuracy=accuracy(model, x_test, y_test).reshape(shape),
+                 train_accuracy=accuracy(model, x, y).reshape(shape),
+                 masks=[m.reshape(*shape, -1) for m in masks], model=model)
 
 
 def effective_masks(model: MLP, x: torch.Tensor) -> list[np.ndarray]:

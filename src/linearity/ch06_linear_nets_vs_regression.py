@@ -1,4 +1,4 @@
-"""Chains of scalar affine layers: "linear neural networks" versus linear regression.
+"""Chains of scalar affine layers: "linear neural networks" versus linear regression (chapter 6).
 
 The setting of Lakkapragada (2023). A depth-k chain is k scalar affine layers
 
@@ -6,28 +6,23 @@ The setting of Lakkapragada (2023). A depth-k chain is k scalar affine layers
 
 with end-to-end slope P = Π_i w_i and intercept c = Σ_i b_i Π_{j>i} w_j. The loss is
 PyTorch's `nn.MSELoss()` — the MEAN squared error WITHOUT a factor ½ (unlike the rest of
-this book, whose convention is (1/2n)Σ‖f−y‖²):
+this book). It depends on the data only through five moments (equation `lnn-loss-moments`
+of chapter 6), and one exact full-batch gradient step (equation `lnn-chain-grad`) costs
+O(k) per chain, independent of the number of data points:
 
-    L = mean_n (P x_n + c − y_n)²
-      = P² Sxx + 2 P c Sx + c² − 2 P Sxy − 2 c Sy + Syy,                      (L)
+    L = P² Sxx + 2 P c Sx + c² − 2 P Sxy − 2 c Sy + Syy,
+    ∂L/∂w_i = G_i (P_{i-1} g_P + c_{i-1} g_c),   ∂L/∂b_i = G_i g_c,   G_i = Π_{j>i} w_j,
 
-so it depends on the data only through five moments S. With r = P x + c − y,
+with g_P = ∂L/∂P, g_c = ∂L/∂c and h_{i-1} = P_{i-1} x + c_{i-1} the map before layer i.
 
-    g_P = ∂L/∂P = 2 (P Sxx + c Sx − Sxy),   g_c = ∂L/∂c = 2 (P Sx + c − Sy),
-    ∂L/∂w_i = G_i (P_{i-1} g_P + c_{i-1} g_c),   ∂L/∂b_i = G_i g_c,          (grad)
-
-where h_{i-1} = P_{i-1} x + c_{i-1} is the affine map computed before layer i and
-G_i = Π_{j>i} w_j. One exact full-batch gradient step costs O(k), independent of n.
-
-Everything here is numpy float64 on the CPU: the problem is a few scalars per chain, and
-a GPU would only add launch latency. `reference_train` is the straightforward PyTorch loop
-(one chain of `torch.nn.Linear(1, 1)` per trial and depth, `torch.optim.SGD`, `MSELoss`)
-that the vectorised `train_chains` is tested against.
+The vectorised training is numpy float64 on the CPU (a few scalars per chain; a GPU would
+only add launch latency). `reference_train` is the straightforward PyTorch loop (one chain
+of `torch.nn.Linear(1, 1)`, `torch.optim.SGD`, `MSELoss`) it is tested against.
 """
 
 from __future__ import annotations
 
-import time
+import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -44,16 +39,9 @@ PAPER_STEPS = 10_000
 PAPER_TRIALS = 100
 
 
-# ----------------------------------------------------------------------------- data
-
-
 @dataclass
 class ChainData:
-    """The paper's regression data, for trials × noise levels (arrays (n_kappa, trials, n)).
-
-    `x`, `y` are the training set, `x_val`, `y_val` the validation set, `slope`/`intercept`
-    the true A and B (shape (trials,)), `kappa` the noise coefficients.
-    """
+    """Training (x, y) and validation sets, shape (n_kappa, trials, n); true A, B (trials,); κ."""
 
     x: np.ndarray
     y: np.ndarray
@@ -68,10 +56,8 @@ def paper_data(trials: int, kappas: Sequence[float] = PAPER_KAPPAS, *, n: int = 
                n_val: int = 200, rng: np.random.Generator) -> ChainData:
     """Draw the paper's data: X ~ N(0,1), A, B ~ N(0,1), y = A X + B + ε·κ·mean(A X + B).
 
-    The quirk of the paper's script is kept: the noise ε ~ N(0,1) is multiplied by κ and by
-    the MEAN of the clean target over the sample (≈ B), not by its scale, so a trial with
-    B ≈ 0 is almost noise-free whatever κ is. The same X, A, B and ε are used for every κ
-    (only the noise level changes), so noise levels can be compared trial by trial.
+    The script's quirk is kept: the noise ε ~ N(0,1) is scaled by the MEAN of the clean target
+    (≈ B), not by its spread. The same X, A, B and ε serve every κ, compared trial by trial.
     """
     trials = check_int("trials", trials, 1)
     n, n_val = check_int("n", n, 1), check_int("n_val", n_val, 1)
@@ -97,7 +83,7 @@ def paper_data(trials: int, kappas: Sequence[float] = PAPER_KAPPAS, *, n: int = 
 
 @dataclass
 class Moments:
-    """The five moments (L) depends on: means of x, x², y, x·y, y² over the sample."""
+    """The five moments the loss depends on (equation `lnn-loss-moments` of chapter 6): means of x, x², y, xy, y²."""
 
     sx: np.ndarray
     sxx: np.ndarray
@@ -119,33 +105,26 @@ class Moments:
 
     def broadcast(self, shape: tuple[int, ...]) -> "Moments":
         """The moments broadcast to a batch shape (e.g. with a depth axis added)."""
-        return Moments(*(np.broadcast_to(v, shape) for v in
-                         (self.sx, self.sxx, self.sy, self.sxy, self.syy)))
+        return Moments(*(np.broadcast_to(v, shape) for v in (self.sx, self.sxx, self.sy, self.sxy, self.syy)))
 
     def ols(self) -> tuple[np.ndarray, np.ndarray]:
-        """Least-squares slope and intercept: a = cov(x,y)/var(x), c = ȳ − a x̄ (L's minimiser)."""
+        """Least-squares slope and intercept: a = cov(x,y)/var(x), c = ȳ − a x̄ (the loss's minimiser)."""
         a = (self.sxy - self.sx * self.sy) / (self.sxx - self.sx**2)
         return a, self.sy - a * self.sx
 
     def loss(self, p: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """MSE (L) of the affine map f(x) = p x + c: mean (p x + c − y)², no factor ½."""
+        """MSE of f(x) = p x + c from the moments (equation `lnn-loss-moments` of chapter 6), no factor ½."""
         return (p * p * self.sxx + 2 * p * c * self.sx + c * c - 2 * p * self.sxy
                 - 2 * c * self.sy + self.syy)
 
 
-# ----------------------------------------------------------------------------- initialisation
-
-
 def default_init(shape: tuple[int, ...], depth: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """PyTorch's default initialisation of `nn.Linear(1, 1)`, for chains of `depth` layers.
+    """PyTorch's default init of `nn.Linear(1, 1)` (Kaiming-uniform, a = √5, fan_in = 1): w, b ~ U[−1, 1].
 
-    Kaiming-uniform with a = √5 gives the weight bound gain·√(3/fan_in) = √(1/3)·√3 = 1 and
-    the bias bound 1/√fan_in = 1: w, b ~ U[−1, 1]. Returns (w, b) of shape shape + (depth,).
+    Returns (w, b) of shape shape + (depth,).
     """
     depth = check_int("depth", depth, 1)
-    w = rng.uniform(-1.0, 1.0, shape + (depth,))
-    b = rng.uniform(-1.0, 1.0, shape + (depth,))
-    return w, b
+    return rng.uniform(-1.0, 1.0, shape + (depth,)), rng.uniform(-1.0, 1.0, shape + (depth,))
 
 
 def identity_init(sign: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -159,9 +138,6 @@ def identity_init(sign: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]
     return w, np.zeros(sign.shape + (depth,))
 
 
-# ----------------------------------------------------------------------------- the chain map
-
-
 def deviation(p: np.ndarray, c: np.ndarray, a_ols: np.ndarray, c_ols: np.ndarray) -> np.ndarray:
     """The paper's metric D = |P − a_OLS| + |c − c_OLS|."""
     return np.abs(p - a_ols) + np.abs(c - c_ols)
@@ -172,17 +148,10 @@ def invariants(w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return w[..., 1:] ** 2 - w[..., :-1] ** 2 - b[..., :-1] ** 2
 
 
-# ----------------------------------------------------------------------------- vectorised training
-
-
 @dataclass
 class ChainRun:
-    """Result of `train_chains`: the final layers and a record of the end-to-end map.
-
-    `steps` (R,) are the recorded iteration counts (0 and the last included); `p`, `c`,
-    `loss` have shape (R,) + batch shape, the state after that many updates. `checkpoints`
-    and `w_at`, `b_at` ((C,) + batch + (k,)) hold full layers at the requested checkpoints.
-    """
+    """Result of `train_chains`: final layers `w`, `b`; `p`, `c`, `loss` ((R,) + batch) after each
+    of the recorded `steps` (R,); full layers `w_at`, `b_at` ((C,) + batch + (K,)) at `checkpoints`."""
 
     w: np.ndarray
     b: np.ndarray
@@ -198,20 +167,18 @@ class ChainRun:
 def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.ndarray | int | None = None,
                  lr: float = PAPER_LR, steps: int = PAPER_STEPS, record_every: int = 100,
                  checkpoints: Sequence[int] = (), train_bias: np.ndarray | bool = True) -> ChainRun:
-    """Exact full-batch gradient descent on the MSE (L) for a batch of chains, all at once.
+    """Exact full-batch gradient descent on the MSE for a batch of chains, all at once.
 
     `w`, `b`: arrays batch + (K,) in float64; `moments` broadcastable to the batch shape;
     `depth` (broadcastable to the batch, 1 ≤ depth ≤ K, default K): a chain of depth k uses
     layers 1..k; its layers k+1..K must be identities (w = 1, b = 0) and stay frozen.
-    Each step is w ← w − lr ∂L/∂w, b ← b − lr ∂L/∂b with the gradients (grad), O(K) per chain.
-    `train_bias` (bool, or 0/1 broadcastable to batch + (K,)) freezes the biases where false.
-    Raises `linearity.train.TrainingDiverged` on a non-finite loss.
+    Each step is w ← w − lr ∂L/∂w, b ← b − lr ∂L/∂b with the gradients of equation
+    `lnn-chain-grad` of chapter 6, O(K) per chain. `train_bias` (bool, or 0/1 broadcastable to
+    batch + (K,)) freezes the biases where false. Raises `TrainingDiverged` on a non-finite loss.
     """
-    steps = check_int("steps", steps, 1)
-    record_every = check_int("record_every", record_every, 1)
+    steps, record_every = check_int("steps", steps, 1), check_int("record_every", record_every, 1)
     check_positive("lr", lr)
-    w = np.array(w, dtype=np.float64)
-    b = np.array(b, dtype=np.float64)
+    w, b = np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)
     if w.shape != b.shape or w.ndim < 1:
         raise ValueError(f"w and b must have the same shape batch + (K,), got {w.shape} and {b.shape}")
     batch, K = w.shape[:-1], w.shape[-1]
@@ -229,8 +196,7 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
     m = moments.broadcast(batch)
     sx, sxx, sy, sxy = (np.ascontiguousarray(v, dtype=np.float64).reshape(B) for v in (m.sx, m.sxx, m.sy, m.sxy))
     # layer-major storage (K, B): row i is layer i of every chain
-    W = np.ascontiguousarray(w.reshape(B, K).T)
-    Bi = np.ascontiguousarray(b.reshape(B, K).T)
+    W, Bi = (np.ascontiguousarray(a.reshape(B, K).T) for a in (w, b))
     lrm = lr * np.ascontiguousarray(active.reshape(B, K).T, dtype=np.float64)
     tb = np.broadcast_to(np.asarray(train_bias, dtype=np.float64), batch + (K,))
     if not np.all((tb == 0) | (tb == 1)):
@@ -281,57 +247,53 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
                     w_at=np.stack(w_at) if w_at else None, b_at=np.stack(b_at) if b_at else None)
 
 
-def pad_layers(w: np.ndarray, b: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """Append identity layers (w = 1, b = 0) so chains of different depths share K layers."""
-    extra = K - w.shape[-1]
-    if extra < 0:
-        raise ValueError(f"K must be at least the depth {w.shape[-1]}, got {K}")
-    pad = [(0, 0)] * (w.ndim - 1) + [(0, extra)]
-    return np.pad(w, pad, constant_values=1.0), np.pad(b, pad, constant_values=0.0)
-
-
 def grid_init(shape: tuple[int, ...], depths: Sequence[int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Default (U[−1,1]) init for every depth in `depths`, padded to max(depths) layers.
 
-    Returns (w, b) of shape shape + (len(depths), K). Chains of different depth draw
-    independent layers, as in the paper's loop (a fresh model per depth).
+    Returns (w, b) of shape shape + (len(depths), K), chains shorter than K padded with
+    identity layers (w = 1, b = 0). Each depth draws its own layers, as in the paper's loop.
     """
     K = max(depths)
     ws, bs = [], []
     for k in depths:
         w, b = default_init(shape, k, rng)
-        w, b = pad_layers(w, b, K)
-        ws.append(w)
-        bs.append(b)
+        pad = [(0, 0)] * len(shape) + [(0, K - k)]
+        ws.append(np.pad(w, pad, constant_values=1.0))
+        bs.append(np.pad(b, pad, constant_values=0.0))
     return np.stack(ws, -2), np.stack(bs, -2)
 
 
-# ----------------------------------------------------------------------------- reference loop
-
-
 def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Sequence[float], *,
-                    lr: float = PAPER_LR, steps: int = PAPER_STEPS) -> tuple[np.ndarray, np.ndarray]:
+                    lr: float = PAPER_LR, steps: int = PAPER_STEPS,
+                    device: torch.device | str = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """The straightforward loop, as in the paper's script: ONE chain of `nn.Linear(1, 1)`.
 
-    Float64, layers initialised to (w0, b0), `nn.MSELoss()` (mean, no ½) on the full batch,
-    `torch.optim.SGD(lr)`, one step at a time. Returns the final (w, b) of the chain.
+    Float64 on `device`, layers initialised to (w0, b0), `nn.MSELoss()` (mean, no ½) on the
+    full batch, `torch.optim.SGD(lr)`, one step at a time. Returns the final (w, b) of the
+    chain; raises `linearity.train.TrainingDiverged` (with the step and lr) on a non-finite loss.
     """
     steps = check_int("steps", steps, 1)
+    check_positive("lr", lr)
     if len(w0) != len(b0) or len(w0) < 1:
         raise ValueError("w0 and b0 must have the same positive length (the depth)")
-    layers = [torch.nn.Linear(1, 1, dtype=torch.float64) for _ in w0]
+    layers = [torch.nn.Linear(1, 1, dtype=torch.float64, device=device) for _ in w0]
     with torch.no_grad():
         for layer, wi, bi in zip(layers, w0, b0):
             layer.weight.fill_(float(wi))
             layer.bias.fill_(float(bi))
     model = torch.nn.Sequential(*layers)
-    X = torch.as_tensor(np.asarray(x, np.float64)).reshape(-1, 1)
-    Y = torch.as_tensor(np.asarray(y, np.float64)).reshape(-1, 1)
+    X = torch.as_tensor(np.asarray(x, np.float64), device=device).reshape(-1, 1)
+    Y = torch.as_tensor(np.asarray(y, np.float64), device=device).reshape(-1, 1)
     mse = torch.nn.MSELoss()
     opt = torch.optim.SGD(model.parameters(), lr=lr)
-    for _ in range(steps):
+    for t in range(steps + 1):
         opt.zero_grad()
-        mse(model(X), Y).backward()
+        loss = mse(model(X), Y)
+        if not math.isfinite(loss.item()):
+            raise TrainingDiverged(f"non-finite loss at step {t} with lr={lr}")
+        if t == steps:
+            break
+        loss.backward()
         opt.step()
     w = np.array([layer.weight.item() for layer in layers])
     b = np.array([layer.bias.item() for layer in layers])

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .checks import check_int, check_number, check_slope
+from .checks import check_choice, check_int, check_number, check_slope
 
 ACTIVATIONS = ("relu", "leaky", "linear", "prelu")
 
@@ -63,8 +63,7 @@ class MLP(nn.Module):
         check_int("d_in", d_in, 1)
         check_int("d_out", d_out, 1)
         check_int("depth", depth, 1)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        check_choice("activation", activation, ACTIVATIONS)
         check_slope("alpha", alpha)
         init_scale = check_number("init_scale", init_scale, 0.0)
         widths = [width] * (depth - 1) if isinstance(width, int) else list(width)

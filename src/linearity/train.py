@@ -64,8 +64,10 @@ class History:
 
 def _check_lr(lr, ensemble: int | None) -> torch.Tensor:
     values = np.atleast_1d(np.asarray(lr, dtype=float))
-    if values.ndim != 1 or not np.all(np.isfinite(values)) or not np.all(values > 0):
-        raise ValueError(f"lr must be a positive finite number (or one per network), got {lr!r}")
+    if values.ndim != 1:
+        raise ValueError(f"lr must be a number or one number per network, got {lr!r}")
+    for v in values:
+        check_positive("lr", float(v))
     if values.size > 1 and values.size != (ensemble or 1):
         raise ValueError(f"lr must have one value per network ({ensemble}), got {values.size}")
     return torch.as_tensor(values)
