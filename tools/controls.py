@@ -81,10 +81,10 @@ def main(argv: list[str]) -> int:
             print(f"{nb.stem:<32} {name} = {off!r:<6} {seconds:5.1f} s  {'ok' if ok else 'FAILED'}{why}")
             for c in claims:
                 mark = "rests on it" if c in resting else "other"
-                print(f"    {c['name']:<40} {'holds' if c['passed'] else 'fails':<6} ({mark})")
+                print(f"    {c['name']:<40} {c['value']:>12} {'holds' if c['passed'] else 'fails':<6} ({mark})")
             results.append({"chapter": nb.stem, "premise": name, "off": off, "seconds": round(seconds, 1),
                             "passed": ok, "error": None if reached else str(error),
-                            "claims": [{"name": c["name"], "holds": c["passed"], "rests": c in resting}
+                            "claims": [{"name": c["name"], "value": c["value"], "holds": c["passed"], "rests": c in resting}
                                        for c in claims]})
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"seed": args.seed, "provenance": provenance(), "controls": results},

@@ -45,11 +45,12 @@ if controls.exists():
               f"`make controls` ran every chapter once per premise switched off (seed {data['seed']}, "
               f"commit `{data['provenance']['commit']}`, {data['provenance']['date']}). A control passes when "
               "every claim resting on the premise fails without it.", "",
-              "| chapter | premise off | claim | rests on it | without the premise | control |", "|---|---|---|---|---|---|"]
+              "| chapter | premise off | claim | rests on it | value without the premise | claim | control |",
+              "|---|---|---|---|---|---|---|"]
     for r in data["controls"]:
-        for c in r["claims"] or [{"name": "(no claims reached)", "holds": None, "rests": False}]:
+        for c in r["claims"] or [{"name": "(no claims reached)", "value": "", "holds": None, "rests": False}]:
             lines.append(f"| {{doc}}`../notebooks/{r['chapter']}` | `{r['premise']} = {r['off']!r}` | `{c['name']}` "
-                         f"| {'yes' if c['rests'] else ''} | {'holds' if c['holds'] else 'fails'} "
+                         f"| {'yes' if c['rests'] else ''} | {cell(c['value'])} | {'holds' if c['holds'] else 'fails'} "
                          f"| {'passes' if r['passed'] else '**fails**'} |")
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
