@@ -152,3 +152,17 @@ def test_odd_bump_is_odd_homogeneous_and_not_linear():
     assert np.allclose(data.odd_bump(-x), -g)
     assert np.allclose(data.odd_bump(2.5 * x), 2.5 * g)
     assert theory.ols_loss(*data.symmetrize(x, g)) > 0.01  # no linear map fits it
+
+
+def test_numbers_are_glued_at_the_precision_they_are_stable_to():
+    assert lin.claims.significant(0.95671234) == 0.9567
+    assert lin.claims.significant(1.0000172, digits=7) == 1.000017
+    # the last digits of a rounding-level number differ between CPUs; its bound does not
+    assert lin.claims.below(3.08e-16) == lin.claims.below(4.11e-16) == 1e-12
+    assert lin.claims.below(2.3e-7) == 1e-6 and lin.claims.below(0.0) == 1e-12
+    assert lin.claims.bound_text(5.9e-15) == "< 1e-12"
+    claims = lin.claims.Claims()
+    assert claims.check("err", 3e-16, lt=1e-15, tiny=True) == 3e-16           # tested on the exact value
+    assert (claims.rows[0].value, claims.rows[0].shown) == (1e-12, "< 1e-12")  # glued and shown as its bound
+    claims.check("ratio", 1.0000172, ge=1 - 1e-9, digits=7)
+    assert claims.rows[1].shown == "1.000017"

@@ -57,10 +57,3 @@ def check_choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:
     if isinstance(value, bool) or value not in allowed:
         raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
     return value
-
-
-def check_bool(name: str, value: Any) -> bool:
-    """`value` unless it is not True or False."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
