@@ -7,13 +7,7 @@ import sys
 
 import jupytext
 
-from nbtools import NOTEBOOKS
-
-
-def cells(nb):
-    """What a twin must agree on: cell type, source, tags and MyST-NB figure metadata."""
-    return [(c.cell_type, c.source.strip(), tuple(sorted(c.metadata.get("tags", []))),
-             repr(c.metadata.get("mystnb", {}))) for c in nb.cells]
+from nbtools import NOTEBOOKS, cell_inputs
 
 
 bad = []
@@ -22,7 +16,7 @@ for ipynb in NOTEBOOKS:
     if not md.exists():
         bad.append(f"{ipynb.name}: no twin {md.name}")
         continue
-    a, b = cells(jupytext.read(ipynb)), cells(jupytext.read(md))
+    a, b = cell_inputs(jupytext.read(ipynb)), cell_inputs(jupytext.read(md))
     if a != b:
         first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
         bad.append(f"{ipynb.name} and {md.name} differ from cell {first} on "

@@ -19,11 +19,7 @@ import jupytext
 import nbformat
 from jupytext.combine import combine_inputs_with_outputs
 
-from nbtools import NOTEBOOKS, ROOT, execute_many
-
-
-def inputs(nb) -> list:
-    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+from nbtools import NOTEBOOKS, ROOT, cell_inputs, execute_many
 
 
 def prepare(ipynb: Path, folder: Path) -> Path:
@@ -31,7 +27,7 @@ def prepare(ipynb: Path, folder: Path) -> Path:
     twin = jupytext.read(ipynb.with_suffix(".md"))
     if ipynb.exists():
         stored = nbformat.read(str(ipynb), as_version=4)
-        if inputs(stored) != inputs(twin):
+        if cell_inputs(stored) != cell_inputs(twin):
             backup = ROOT / "_build" / "backup" / ipynb.name
             backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ipynb, backup)

@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
+def cell_inputs(nb) -> list[tuple]:
+    """What a twin and its notebook must agree on: cell type, source, tags and MyST-NB figure metadata."""
+    return [(c.cell_type, c.source.strip(), tuple(sorted(c.metadata.get("tags", []))),
+             repr(c.metadata.get("mystnb", {}))) for c in nb.cells]
+
+
 def strip_run_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what papermill and nbclient add that must never be stored (PITFALLS 4):
     timing metadata, the injected-parameters cell and papermill's notebook metadata."""

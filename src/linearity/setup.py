@@ -1,16 +1,15 @@
 """One call at the top of every chapter: read and check the parameters, seed, pin threads.
 
-A chapter's first cells are::
+A chapter's first code cells are::
 
-    import numpy as np ...                       # imports, without the package
-
-    # parameters                                 (tagged `parameters`; this first line too)
+    # parameters (papermill injects new values in a cell after this one)   ← tagged `parameters`
     seed = 0
     scale = "ci"
     device = "cpu"
-    symmetrize = True                            # a premise of the chapter's result
+    symmetrize = True   # premise: exactly symmetrised data                ← one per premise
 
-    import linearity as lin                      # the setup cell
+    import linearity as lin   # first: it gives matplotlib a writable config directory
+    import numpy as np ...    # every import of the chapter, in this cell
     run = lin.setup(globals())
 
 `setup` reads the parameters from the notebook's namespace: `seed`, `scale`, `device` and
@@ -19,7 +18,7 @@ and what is allowed, before any training starts:
 
 - `seed` must be an integer in [0, 2³²), `scale` one of `SCALES`, `device` one of `DEVICES`;
 - every other parameter must keep the type of its default (a bool stays a bool, a float
-  may be given as an int), plus any range the chapter passes as `checks`;
+  may be given as an int);
 - papermill injects its values in a cell headed `# Parameters` after the parameters cell
   and only logs a name the notebook does not declare. `setup` reads that cell from the
   kernel's input history and refuses every name in it that the parameters cell does not
@@ -31,7 +30,7 @@ from __future__ import annotations
 
 import ast
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,14 +142,12 @@ def seed_everything(seed: int) -> None:
     torch.set_num_threads(1)
 
 
-def setup(namespace: Mapping[str, Any] | None = None, *,
-          checks: Mapping[str, Callable[[str, Any], Any]] | None = None, **given: Any) -> Run:
+def setup(namespace: Mapping[str, Any] | None = None, **given: Any) -> Run:
     """Read and check a chapter's parameters, seed everything, set one torch thread and the plot style.
 
     `namespace` is the notebook's `globals()`; the parameters are the names its parameters
     cell assigns (module docstring). Outside a notebook pass them as keywords:
-    `setup(seed=3, scale="paper")`. `checks` maps a chapter parameter to a check of the
-    `linearity.checks` kind (`check(name, value)` raising `ValueError`).
+    `setup(seed=3, scale="paper")`.
     """
     declared, injected = declared_and_injected(_history()) if namespace is not None else ({}, set())
     unknown = sorted(injected - set(declared))
@@ -169,8 +166,6 @@ def setup(namespace: Mapping[str, Any] | None = None, *,
         if name in declared and not _same_kind(default, value):
             raise ValueError(f"{name} must be a {type(default).__name__} like its default {default!r}, "
                              f"got {value!r}")
-        if checks and name in checks:
-            checks[name](name, value)
     seed_everything(seed)
     from .plotting import use_style
 
