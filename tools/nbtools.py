@@ -123,6 +123,17 @@ def claims_of(nb_path: Path) -> list[dict]:
     return []
 
 
+def verdicts_of(nb_path: Path) -> list[dict]:
+    """The verdicts ({status, text}) stored by a notebook's claims cell (`Claims.verdict`)."""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("application/json", {})
+            if "verdicts" in data:
+                return list(data["verdicts"])
+    return []
+
+
 def fail(message: str) -> None:
     print(message, file=sys.stderr)
     sys.exit(1)

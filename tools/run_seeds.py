@@ -2,6 +2,7 @@
 
     python tools/run_seeds.py 1          # `make test`: one extra seed
     python tools/run_seeds.py 0 1 2 3 4  # `make seeds`: a claim × seed table
+    python tools/run_seeds.py 5 6 notebooks/04_low_rank.ipynb   # one chapter only
 
 Executed copies go to _build/seeds/; the original notebooks are not touched.
 """
@@ -10,10 +11,14 @@ import sys
 
 from nbtools import NOTEBOOKS, ROOT, claims_of, execute_many
 
-seeds = [int(s) for s in sys.argv[1:]] or [1]
+from pathlib import Path
+
+args = sys.argv[1:]
+chapters = [Path(a).resolve() for a in args if a.endswith(".ipynb")] or NOTEBOOKS
+seeds = [int(a) for a in args if a.lstrip("-").isdigit()] or [1]
 out_dir = ROOT / "_build" / "seeds"
 out_dir.mkdir(parents=True, exist_ok=True)
-jobs = [(nb, out_dir / f"{nb.stem}_seed{s}.ipynb", {"seed": s}) for nb in NOTEBOOKS for s in seeds]
+jobs = [(nb, out_dir / f"{nb.stem}_seed{s}.ipynb", {"seed": s}) for nb in chapters for s in seeds]
 failures = 0
 rows = []
 for (nb, out, params), (_, seconds, error) in zip(jobs, execute_many(jobs)):

@@ -3,6 +3,7 @@
     claims = lin.claims.Claims()
     claims.check("expr_odd_part_error", err, lt=1e-10, tiny=True, paper="f(x) − f(−x) = (1+α) W₂W₁x")
     claims.check("expr_two_layer_min_over_ols", m, ge=1 - 1e-9, digits=7, paper="...")
+    claims.verdict("partly reproduced", "what reproduces, what does not, and the numbers that say so")
     claims.summary()
 
     lin.claims.glue(ols_loss=ols, n_steps=600)   # numbers the prose cites, one call per cell
@@ -85,11 +86,28 @@ def _fmt_bound(v: float) -> str:
     return f"{v:.10g}"
 
 
+VERDICTS = ("reproduced", "partly reproduced", "not reproduced at this scale")
+
+
 @dataclass
 class Claims:
     """Collects a chapter's claims; see the module docstring."""
 
     rows: list[Claim] = field(default_factory=list)
+    verdicts: list[tuple[str, str]] = field(default_factory=list)
+
+    def verdict(self, status: str, text: str) -> None:
+        """The chapter's verdict on its paper: `status` is one of VERDICTS, `text` its evidence.
+
+        Shown under the claims table and in the reproducibility report. A chapter may give one
+        verdict per part of the paper it covers; it is judged from the chapter's own numbers, so
+        compute `status` from them where it can change with the parameters.
+        """
+        if status not in VERDICTS:
+            raise ValueError(f"verdict status must be one of {VERDICTS}, got {status!r}")
+        if not text.strip():
+            raise ValueError("a verdict needs its evidence (text)")
+        self.verdicts.append((status, text.strip()))
 
     def check(self, name: str, value: float, *, lt: float | None = None, le: float | None = None,
               gt: float | None = None, ge: float | None = None, approx: tuple[float, float] | None = None,
@@ -140,10 +158,13 @@ class Claims:
                  f"<td>{escape(c.paper)}</td><td>{escape(', '.join(c.premises))}</td>"
                  f"<td>{'✔' if c.passed else '✘'}</td></tr>" for c in self.rows]
         html.append("</tbody></table>")
+        lines += [f"verdict: {status}. {text}" for status, text in self.verdicts]
+        html += [f"<p><strong>Verdict: {escape(status)}.</strong> {escape(text)}</p>" for status, text in self.verdicts]
         payload = [{"name": c.name, "value": c.shown, "expected": c.expected, "paper": c.paper,
                     "premises": list(c.premises), "passed": c.passed} for c in self.rows]
+        verdicts = [{"status": status, "text": text} for status, text in self.verdicts]
         display({"text/plain": "\n".join(lines), "text/html": "".join(html),
-                 "application/json": {"claims": payload}}, raw=True)
+                 "application/json": {"claims": payload, "verdicts": verdicts}}, raw=True)
         failed = [f"{c.name} = {c.shown} (expected {c.expected})" for c in self.rows if not c.passed]
         if failed:
             raise AssertionError("claims that do not hold: " + "; ".join(failed))
