@@ -14,7 +14,8 @@ off. The control passes when the run reaches the claims cell without any other e
 every claim declaring the premise fails; a claim that survives the removal of a premise it
 declares is a vacuous check. The other claims are reported. The table (claim × premise →
 holds / fails) is written to `book/data/controls.json` with the provenance of the run, and
-the reproducibility report shows it. Exit 1 if any control fails.
+the reproducibility report shows it. Exit 1 if any control fails. Naming chapters runs only
+those and writes the table to `_build/controls.json` instead (the report keeps the full run).
 """
 
 from __future__ import annotations
@@ -86,10 +87,11 @@ def main(argv: list[str]) -> int:
                             "passed": ok, "error": None if reached else str(error),
                             "claims": [{"name": c["name"], "value": c["value"], "holds": c["passed"], "rests": c in resting}
                                        for c in claims]})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"seed": args.seed, "provenance": provenance(), "controls": results},
+    out = ROOT / "_build" / "controls.json" if args.notebooks else OUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"seed": args.seed, "provenance": provenance(), "controls": results},
                               indent=1, ensure_ascii=False) + "\n")
-    print(f"controls: {len(runs) - failures} of {len(runs)} premise controls pass -> {OUT.relative_to(ROOT)}")
+    print(f"controls: {len(runs) - failures} of {len(runs)} premise controls pass -> {out.relative_to(ROOT)}")
     return 1 if failures else 0
 
 
