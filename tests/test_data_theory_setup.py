@@ -146,6 +146,22 @@ def test_claims_assert_and_report(capsys):
         nan.summary()
 
 
+def test_verdicts_are_stored_with_the_claims(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    claims = lin.claims.Claims()
+    claims.check("a_claim", 0.5, lt=1.0)
+    claims.verdict("partly reproduced", "the odd part reproduces (0.5 < 1); the even part does not")
+    claims.summary()
+    assert shown[0]["application/json"]["verdicts"] == [
+        {"status": "partly reproduced", "text": "the odd part reproduces (0.5 < 1); the even part does not"}]
+    assert "verdict: partly reproduced." in shown[0]["text/plain"]
+    with pytest.raises(ValueError, match="one of"):
+        claims.verdict("mostly", "text")
+    with pytest.raises(ValueError, match="evidence"):
+        claims.verdict("reproduced", "  ")
+
+
 def test_odd_bump_is_odd_homogeneous_and_not_linear():
     x = data.gaussian(500, 2, np.random.default_rng(5))
     g = data.odd_bump(x)

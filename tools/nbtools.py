@@ -61,6 +61,31 @@ def provenance() -> dict:
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def inputs_hash(notebook: Path) -> str:
+    """A short hash of what a chapter's numbers depend on: its code cells (from the .md twin)
+    and the package source. Prose edits leave it unchanged; a stored run whose hash differs
+    from the current one is stale."""
+    import hashlib
+
+    import jupytext
+
+    digest = hashlib.sha256()
+    for cell in jupytext.read(notebook.with_suffix(".md")).cells:
+        if cell.cell_type == "code":
+            digest.update(cell.source.strip().encode())
+    for module in sorted((ROOT / "src" / "linearity").glob("*.py")):
+        digest.update(module.name.encode() + module.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children (the kernels)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
     """Write a notebook to a temporary file beside `path`, then rename it over `path`:
     a kill or a full disk mid-write leaves the old notebook whole."""
@@ -86,7 +111,7 @@ def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
 
     import papermill as pm
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     with tempfile.TemporaryDirectory() as tmp:
         target = out or Path(tmp) / path.name
         try:
@@ -97,7 +122,9 @@ def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
             error = f"{type(exc).__name__}: {getattr(exc, 'evalue', exc)}"
         if error is None and out is None:
             nb = strip_run_noise(nbformat.read(str(target), as_version=4))
-            nb.metadata["linearity"] = {"provenance": provenance()}
+            run = {"wall_seconds": round(time.perf_counter() - start, 1),
+                   "cpu_seconds": round(cpu_seconds() - cpu_start, 1), "inputs": inputs_hash(path)}
+            nb.metadata["linearity"] = {"provenance": provenance() | run}
             write_atomically(nb, path)
     return path, time.perf_counter() - start, error
 

@@ -1,14 +1,25 @@
-"""Write book/_generated/report.md: every claim of every chapter, read from the executed notebooks.
+"""Write book/_generated/report.md: the book's verdicts and every claim, read from what was run.
 
 Run by `make book` and `make test` before the book is built; never edit the output by hand.
+Sources: the executed notebooks (claims, verdicts, provenance), and where they exist the stored
+runs of `make seeds` (book/data/seeds.json), `make controls` (book/data/controls.json) and
+`make paper` (book/data/paper.json). A stored run whose chapter inputs (code cells and package
+source) changed since is marked stale.
 """
 
+from __future__ import annotations
+
+import json
 import platform
 from importlib.metadata import version
 
 import nbformat
 
-from nbtools import NOTEBOOKS, ROOT, claims_of
+from nbtools import NOTEBOOKS, ROOT, claims_of, inputs_hash, verdicts_of
+
+DATA = ROOT / "book" / "data"
+PAPERS = {"01": "Zhang, Saxe & Latham", "02": "Zhang, Saxe & Latham; Saxe et al.", "03": "Zhang, Saxe & Latham",
+          "04": "Le & Jegelka", "05": "Mehmeti-Göpel & Disselhoff", "06": "Lakkapragada"}
 
 
 def cell(text) -> str:
@@ -16,42 +27,127 @@ def cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-lines = ["| chapter | claim | paper | expected | value | holds |", "|---|---|---|---|---|---|"]
+def load(name: str) -> dict | None:
+    path = DATA / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def premises(claim: dict) -> str:
+    names = claim.get("premises", [])
+    return f" (rests on: {', '.join(f'`{n}`' for n in names)})" if names else ""
+
+
+def doc(nb) -> str:
+    return f"{{doc}}`../notebooks/{nb.stem}`"
+
+
+def stale(stored: dict, nb) -> str:
+    return "" if stored.get("inputs") == inputs_hash(nb) else " (stale: the chapter's code changed since)"
+
+
+seeds, controls, paper = load("seeds.json"), load("controls.json"), load("paper.json")
+lines = ["## At a glance", "",
+         "| chapter | paper | verdict | claims hold | premise controls | seeds |", "|---|---|---|---|---|---|"]
+for nb in NOTEBOOKS:
+    claims, verdicts = claims_of(nb), verdicts_of(nb)
+    verdict = "; ".join(f"**{v['status']}**" for v in verdicts) or "(no verdict stored)"
+    held = f"{sum(c['passed'] for c in claims)} of {len(claims)}"
+    ctl = [r for r in (controls or {}).get("controls", []) if r["chapter"] == nb.stem]
+    ctl_text = f"{sum(r['passed'] for r in ctl)} of {len(ctl)} pass" if ctl else "not run"
+    runs = (seeds or {}).get("chapters", {}).get(nb.stem)
+    seed_text = "not run"
+    if runs:
+        ok = sum(r["error"] is None for r in runs["runs"].values())
+        seed_text = f"{ok} of {len(runs['runs'])} seeds" + (" (stale)" if stale(runs, nb) else "")
+    lines.append(f"| {doc(nb)} | {PAPERS.get(nb.stem[:2], '')} | {verdict} | {held} | {ctl_text} | {seed_text} |")
+
+glance = lines[2:]
+lines += ["", "## Chapter by chapter", "",
+          "For each chapter: its verdict, then every claim its claims cell asserts — the bound, the value this "
+          "build computed at `seed=0`, `scale=\"ci\"`"
+          + (", the value of the stored paper-scale run" if paper else "")
+          + ", what the paper says and the premises the claim rests on."]
 for nb in NOTEBOOKS:
     claims = claims_of(nb)
+    lines += ["", f"### {doc(nb)}", ""]
+    for v in verdicts_of(nb):
+        lines += [f"**Verdict: {v['status']}.** {v['text']}", ""]
     if not claims:
-        lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | (no stored claims: run `make notebooks`) | | | | |")
+        lines += ["(no stored claims: run `make notebooks`)"]
+        continue
+    big = (paper or {}).get("chapters", {}).get(nb.stem)
+    big_values = {c["name"]: c for c in (big or {}).get("claims", [])}
+    head = "| claim | bound | value |" + (" paper scale |" if big else "") + " holds | what the paper says (premises) |"
+    lines += [head, "|" + "---|" * (head.count("|") - 1)]
     for c in claims:
-        lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | `{c['name']}` | {cell(c['paper'])} | {cell(c['expected'])} "
-                     f"| {cell(c['value'])} | {'yes' if c['passed'] else '**no**'} |")
+        extra = ""
+        if big:
+            b = big_values.get(c["name"])
+            extra = f" {cell(b['value']) + ('' if b['passed'] else ' ✘') if b else '—'} |"
+        lines.append(f"| `{c['name']}` | {cell(c['expected'])} | {cell(c['value'])} |{extra} "
+                     f"{'✔' if c['passed'] else '**✘**'} | {cell(c['paper'])}{premises(c)} |")
+    if big:
+        lines += ["", f"Paper scale: seed {paper['seed']}, {big['cpu_seconds']:.0f} CPU s, "
+                      f"{big['wall_seconds']:.0f} s wall{stale(big, nb)}."
+                  + (f" The run failed: {cell(big['error'])}" if big.get("error") else "")]
+
+if seeds:
+    lines += ["", "## Claims at other seeds", "",
+              f"`make seeds` ran every chapter at seeds {', '.join(map(str, seeds['seeds']))} ({seeds['scale']} scale, "
+              f"commit `{seeds['provenance']['commit']}`, {seeds['provenance']['date']}). A value marked ✘ does not hold."]
+    for nb in NOTEBOOKS:
+        runs = seeds["chapters"].get(nb.stem)
+        if not runs:
+            continue
+        order = sorted(runs["runs"], key=int)
+        names = list(dict.fromkeys(c["name"] for s in order for c in runs["runs"][s]["claims"]))
+        lines += ["", f"### {doc(nb)}{stale(runs, nb)}", "",
+                  "| claim | " + " | ".join(f"seed {s}" for s in order) + " |", "|---|" + "---|" * len(order)]
+        for name in names:
+            row = []
+            for s in order:
+                c = next((c for c in runs["runs"][s]["claims"] if c["name"] == name), None)
+                row.append("—" if c is None else cell(c["value"]) + ("" if c["passed"] else " ✘"))
+            lines.append(f"| `{name}` | " + " | ".join(row) + " |")
+        errors = [f"seed {s}: {cell(runs['runs'][s]['error'])}" for s in order if runs["runs"][s]["error"]]
+        lines += ["", "Failed runs: " + "; ".join(errors)] if errors else []
+
+if controls:
+    lines += ["", "## Premise controls", "",
+              f"`make controls` ran every chapter once per premise switched off (seed {controls['seed']}, "
+              f"commit `{controls['provenance']['commit']}`, {controls['provenance']['date']}). A control passes when "
+              "every claim resting on the premise fails without it; the other claims are shown for information."]
+    for nb in NOTEBOOKS:
+        rows = [r for r in controls["controls"] if r["chapter"] == nb.stem]
+        if not rows:
+            continue
+        lines += ["", f"### {doc(nb)}", "", "| premise off | claim | rests on it | value without the premise | claim |",
+                  "|---|---|---|---|---|"]
+        for r in rows:
+            verdict = "control passes" if r["passed"] else "**control fails**"
+            lines.append(f"| `{r['premise']} = {r['off']!r}`: {verdict} | | | | |")
+            for c in r["claims"]:
+                lines.append(f"| | `{c['name']}` | {'yes' if c['rests'] else ''} | {cell(c['value'])} "
+                             f"| {'holds' if c['holds'] else 'fails'} |")
+            if r.get("error"):
+                lines.append(f"| | (did not reach the claims cell: {cell(r['error'])}) | | | |")
+
 lines += ["", "## Where the stored outputs were computed", "",
-          "Each chapter's outputs, which nbval compares on every `make test`, were written by `make notebooks` "
-          "on this machine. If your run differs, compare your CPU's SIMD level and versions with these.", "",
-          "| chapter | CPU | SIMD | OS | Python | torch | numpy | commit | date |", "|---|---|---|---|---|---|---|---|---|"]
+          "Each chapter's outputs, which nbval compares on every `make test`, were written by `make notebooks`. "
+          "If your run differs, compare your CPU's SIMD level and versions with these.", "",
+          "| chapter | CPU | SIMD | CPU s | wall s | torch | numpy | commit | date |", "|---|---|---|---|---|---|---|---|---|"]
 for nb in NOTEBOOKS:
     p = nbformat.read(str(nb), as_version=4).metadata.get("linearity", {}).get("provenance")
     if p is None:
-        lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | (not recorded: run `make notebooks`) |||||||| ")
+        lines.append(f"| {doc(nb)} | (not recorded: run `make notebooks`) |||||||| ")
         continue
     simd = p["simd"] + "".join(f", {k}={v}" for k, v in p.get("kernel_settings", {}).items())
-    lines.append(f"| {{doc}}`../notebooks/{nb.stem}` | {cell(p['cpu'])} | {cell(simd)} | {cell(p['os'])} "
-                 f"| {p['python']} | {p['torch']} | {p['numpy']} | `{p['commit']}` | {p['date']} |")
-controls = ROOT / "book" / "data" / "controls.json"
-if controls.exists():
-    import json
-
-    data = json.loads(controls.read_text())
-    lines += ["", "## Premise controls", "",
-              f"`make controls` ran every chapter once per premise switched off (seed {data['seed']}, "
-              f"commit `{data['provenance']['commit']}`, {data['provenance']['date']}). A control passes when "
-              "every claim resting on the premise fails without it.", "",
-              "| chapter | premise off | claim | rests on it | value without the premise | claim | control |",
-              "|---|---|---|---|---|---|---|"]
-    for r in data["controls"]:
-        for c in r["claims"] or [{"name": "(no claims reached)", "value": "", "holds": None, "rests": False}]:
-            lines.append(f"| {{doc}}`../notebooks/{r['chapter']}` | `{r['premise']} = {r['off']!r}` | `{c['name']}` "
-                         f"| {'yes' if c['rests'] else ''} | {cell(c['value'])} | {'holds' if c['holds'] else 'fails'} "
-                         f"| {'passes' if r['passed'] else '**fails**'} |")
+    lines.append(f"| {doc(nb)} | {cell(p['cpu'])} | {cell(simd)} | {p.get('cpu_seconds', '')} | {p.get('wall_seconds', '')} "
+                 f"| {p['torch']} | {p['numpy']} | `{p['commit']}` | {p['date']} |")
+if paper:
+    pv = paper["provenance"]
+    lines += ["", f"The paper-scale run: {cell(pv['cpu'])}, device `{paper.get('device', 'cpu')}`, "
+                  f"commit `{pv['commit']}`, {pv['date']}, {paper.get('workers', 1)} workers."]
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
 lines += ["", "## Versions used for this build of the book", "", "| package | version |", "|---|---|"]
@@ -59,5 +155,6 @@ lines += [f"| {name} | {v} |" for name, v in versions]
 out = ROOT / "book" / "_generated" / "report.md"
 out.parent.mkdir(exist_ok=True)
 out.write_text("\n".join(lines) + "\n")
+(out.parent / "glance.md").write_text("\n".join(glance) + "\n")   # the intro's results table
 print(f"report: {sum(len(claims_of(nb)) for nb in NOTEBOOKS)} claims from {len(NOTEBOOKS)} notebooks -> "
       f"{out.relative_to(ROOT)}")

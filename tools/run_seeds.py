@@ -4,12 +4,15 @@
     python tools/run_seeds.py 0 1 2 3 4  # `make seeds`: a claim × seed table
     python tools/run_seeds.py 5 6 notebooks/04_low_rank.ipynb   # one chapter only
 
-Executed copies go to _build/seeds/; the original notebooks are not touched.
+Executed copies go to _build/seeds/; the original notebooks are not touched. A run of every
+chapter at several seeds (`make seeds`) also writes book/data/seeds.json, the claim × seed table
+that the reproducibility report shows.
 """
 
+import json
 import sys
 
-from nbtools import NOTEBOOKS, ROOT, claims_of, execute_many
+from nbtools import NOTEBOOKS, ROOT, claims_of, execute_many, inputs_hash, provenance
 
 from pathlib import Path
 
@@ -21,12 +24,20 @@ out_dir.mkdir(parents=True, exist_ok=True)
 jobs = [(nb, out_dir / f"{nb.stem}_seed{s}.ipynb", {"seed": s}) for nb in chapters for s in seeds]
 failures = 0
 rows = []
+table = {nb.stem: {"inputs": inputs_hash(nb), "runs": {}} for nb in chapters}
 for (nb, out, params), (_, seconds, error) in zip(jobs, execute_many(jobs)):
     status = "ok" if error is None else "FAILED"
     failures += error is not None
     print(f"{nb.stem:<32} seed {params['seed']:<3} {seconds:6.1f} s  {status}" + (f": {error}" if error else ""))
-    for c in claims_of(out):
+    claims = claims_of(out)
+    for c in claims:
         rows.append((nb.stem, c["name"], params["seed"], c["value"], c["expected"], c["passed"]))
+    table[nb.stem]["runs"][str(params["seed"])] = {
+        "error": error, "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]} for c in claims]}
+if len(seeds) > 1 and chapters == NOTEBOOKS:
+    (ROOT / "book" / "data").mkdir(parents=True, exist_ok=True)
+    (ROOT / "book" / "data" / "seeds.json").write_text(json.dumps(
+        {"seeds": seeds, "scale": "ci", "provenance": provenance(), "chapters": table}, indent=1, ensure_ascii=False) + "\n")
 if len(seeds) > 1 or "--table" in sys.argv:
     print(f"\n{'chapter':<30} {'claim':<38} {'seed':>4} {'value':>10}  {'expected':<22} holds")
     for chapter, name, seed, value, expected, passed in sorted(rows):
