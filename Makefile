@@ -6,7 +6,7 @@ PY := $(BIN)/python
 JB_FLAGS := -W -n --keep-going
 SEEDS ?= 0 1 2 3 4
 
-.PHONY: help venv book book-stored test test-site notebooks seeds controls bench student pdf clean clean-all
+.PHONY: help venv book book-stored test test-site notebooks seeds controls paper bench student pdf clean clean-all
 
 help:
 	@echo "make book       build the HTML book into _build/html (executes changed chapters)"
@@ -14,6 +14,7 @@ help:
 	@echo "make notebooks  re-execute every chapter in place (refresh stored outputs)"
 	@echo "make seeds      claims of every chapter for SEEDS='$(SEEDS)'"
 	@echo "make controls   every chapter once per premise switched off: the claims resting on it must fail"
+	@echo "make paper      every chapter at paper scale; claims and CPU seconds to book/data/paper.json"
 	@echo "make bench      time every chapter and the book build (writes _build/bench.json)"
 	@echo "make test-site  build the book and check every page in headless Chromium"
 	@echo "make student    student notebooks without solutions in _build/student (executed)"
@@ -59,6 +60,11 @@ seeds: venv
 # Premise controls: writes book/data/controls.json, which the reproducibility report shows.
 controls: venv
 	$(PY) tools/controls.py
+
+# Paper scale (2 workers): PAPER_ARGS='--device cuda' on a GPU machine.
+PAPER_ARGS ?=
+paper: venv
+	$(PY) tools/paper.py $(PAPER_ARGS)
 
 # BENCH_ARGS='--runs 1 --scales ci' for a quick run (paper scale takes tens of minutes per chapter)
 BENCH_ARGS ?= --runs 3 --scales ci,paper

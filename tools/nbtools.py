@@ -120,12 +120,16 @@ def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
             error = None
         except Exception as exc:  # PapermillExecutionError carries the failing cell's error
             error = f"{type(exc).__name__}: {getattr(exc, 'evalue', exc)}"
+        run = {"wall_seconds": round(time.perf_counter() - start, 1),
+               "cpu_seconds": round(cpu_seconds() - cpu_start, 1), "inputs": inputs_hash(path)}
         if error is None and out is None:
             nb = strip_run_noise(nbformat.read(str(target), as_version=4))
-            run = {"wall_seconds": round(time.perf_counter() - start, 1),
-                   "cpu_seconds": round(cpu_seconds() - cpu_start, 1), "inputs": inputs_hash(path)}
             nb.metadata["linearity"] = {"provenance": provenance() | run}
             write_atomically(nb, path)
+        elif out is not None and out.exists():   # an executed copy records its own cost
+            nb = nbformat.read(str(out), as_version=4)
+            nb.metadata.setdefault("linearity", {})["run"] = run
+            nbformat.write(nb, str(out))
     return path, time.perf_counter() - start, error
 
 

@@ -1,0 +1,60 @@
+"""`make paper`: every chapter at scale="paper"; its claims, stored with the run's provenance.
+
+    python tools/paper.py [--seed 0] [--device cpu] [--workers 2] [notebooks/NN_slug.ipynb ...]
+
+Each chapter is executed with papermill (`scale="paper"`, the given seed and device; executed
+copies in _build/paper/) and its claims are written, with the CPU and wall seconds of the run,
+the hash of the chapter's inputs and the provenance (commit, date, CPU, versions), to
+book/data/paper.json, which the reproducibility report shows beside the ci values (marked
+stale once a chapter's code changes). Running named chapters updates only their entries.
+Exit 1 if a chapter fails or a claim does not hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+
+from nbtools import NOTEBOOKS, ROOT, claims_of, execute_many, provenance
+
+OUT = ROOT / "book" / "data" / "paper.json"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("notebooks", nargs="*")
+    args = parser.parse_args(argv)
+    chapters = [Path(p).resolve() for p in args.notebooks] or NOTEBOOKS
+    folder = ROOT / "_build" / "paper"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(nb, folder / nb.name, {"seed": args.seed, "scale": "paper", "device": args.device}) for nb in chapters]
+    stored = json.loads(args.out.read_text()) if args.out.exists() else {"chapters": {}}
+    failures = 0
+    for (nb, out, _), (_, seconds, error) in zip(jobs, execute_many(jobs, workers=args.workers)):
+        claims = claims_of(out) if out.exists() else []
+        run = nbformat.read(str(out), as_version=4).metadata.get("linearity", {}).get("run", {}) if out.exists() else {}
+        held = sum(c["passed"] for c in claims)
+        failures += error is not None or held < len(claims)
+        print(f"{nb.stem:<34} {run.get('cpu_seconds', float('nan')):7.1f} CPU s {seconds:7.1f} s wall  "
+              f"{held} of {len(claims)} claims hold" + (f"  FAILED: {error}" if error else ""), flush=True)
+        stored["chapters"][nb.stem] = {"inputs": run.get("inputs"), "cpu_seconds": run.get("cpu_seconds"),
+                                       "wall_seconds": round(seconds, 1), "error": error,
+                                       "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]}
+                                                  for c in claims]}
+    stored |= {"seed": args.seed, "device": args.device, "workers": args.workers, "provenance": provenance()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
+    print(f"paper: {len(jobs) - failures} of {len(jobs)} chapters ran with every claim holding -> {args.out}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
