@@ -4,8 +4,10 @@
 
 A page fails when it shows: an equation MathJax did not typeset (raw $…$, \\(…\\), \\frac…),
 an image that did not load, an error or traceback box, unresolved glue or raw directive
-text ({glue:text}, {prf:theorem}, :::, ```{…}), or an internal link to a missing page or
-anchor. A full-page screenshot of every page goes to _build/screenshots/. Uses Debian's
+text ({glue:text}, {prf:theorem}, :::, ```{…}), plain-text math outside math and code (W_1,
+x^2, a stray backslash), a display equation wider than the text column at 1280 px, anything
+past the screen's edge at 390 px outside a scrollable box, or an internal link to a missing
+page or anchor. A full-page screenshot of every page goes to _build/screenshots/. Uses Debian's
 /usr/bin/chromium through Playwright (no browser download). Exit 1 if any page fails.
 """
 
@@ -26,7 +28,23 @@ RAW_TEXT = [
     (re.compile(r"(?<![\w$])\$\$?[^$\n]*\\[a-zA-Z]+[^$\n]*\$\$?"), "untypeset $…$ math"),
     (re.compile(r"\\\(|\\\[|\\frac|\\begin\{"), "untypeset LaTeX"),
     (re.compile(r"Traceback \(most recent call last\)"), "traceback"),
+    (re.compile(r"\\"), "raw backslash (an escape that did not render)"),
+    (re.compile(r"[A-Za-zα-ωΑ-Ω)\]][_^][A-Za-z0-9{(α-ω]"), "plain-text subscript or power (write it as $…$ math)"),
 ]
+# display equations wider than the text column, and anything past the right edge of a phone's
+# screen that is not inside a scrollable box (code, outputs, tables)
+LAYOUT_JS = """() => {
+  const scrolls = el => { for (; el; el = el.parentElement) {
+      const o = getComputedStyle(el).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+  const wide = [...document.querySelectorAll('main mjx-container[display="true"]')]
+      .filter(m => m.scrollWidth > m.clientWidth + 1
+                || m.getBoundingClientRect().width > m.parentElement.getBoundingClientRect().width + 1)
+      .map(m => (m.getAttribute('aria-label') || m.textContent).slice(0, 60));
+  const past = [...document.querySelectorAll('main p, main li, main mjx-container, main figure, main img')]
+      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !scrolls(e))
+      .map(e => e.tagName.toLowerCase() + ': ' + (e.textContent || e.getAttribute('src') || '').slice(0, 50));
+  return {wide, past};
+}"""
 # text of a page a reader sees, leaving out code and outputs that legitimately show code
 VISIBLE_TEXT_JS = """() => {
   const skip = new Set(['PRE', 'CODE', 'SCRIPT', 'STYLE', 'MJX-CONTAINER', 'MJX-ASSISTIVE-MML', 'TEXTAREA']);
@@ -107,6 +125,11 @@ def check_pages(html_dir: Path, shots: Path | None = None) -> dict[str, list[str
                 m = pattern.search(text)
                 if m:
                     problems.append(f"{what}: {text[max(0, m.start() - 30): m.end() + 30]!r}")
+            layout = tab.evaluate(LAYOUT_JS)
+            problems += [f"display equation wider than the text column: {w!r}" for w in layout["wide"]]
+            tab.set_viewport_size({"width": 390, "height": 844})
+            problems += [f"past the edge of a 390 px screen: {w!r}" for w in tab.evaluate(LAYOUT_JS)["past"]]
+            tab.set_viewport_size({"width": 1280, "height": 1600})
             problems += check_links(page, html_dir, facts["links"], ids_of)
             ids_cache[page] = set(facts["ids"])
             if shots is not None:

@@ -41,6 +41,16 @@ def doc(nb) -> str:
     return f"{{doc}}`../notebooks/{nb.stem}`"
 
 
+def title(nb) -> str:
+    """'N. Title' of a chapter, for headings (a {doc} link in a heading shows its path in the page's contents)."""
+    for c in nbformat.read(str(nb), as_version=4).cells:
+        if c.cell_type == "markdown":
+            for line in c.source.splitlines():
+                if line.startswith("# "):
+                    return f"{int(nb.stem[:2])}. {line[2:].strip()}"
+    return nb.stem
+
+
 def stale(stored: dict, nb) -> str:
     return "" if stored.get("inputs") == inputs_hash(nb) else " (stale: the chapter's code changed since)"
 
@@ -69,7 +79,7 @@ lines += ["", "## Chapter by chapter", "",
           + ", what the paper says and the premises the claim rests on."]
 for nb in NOTEBOOKS:
     claims = claims_of(nb)
-    lines += ["", f"### {doc(nb)}", ""]
+    lines += ["", f"### {title(nb)}", "", f"Chapter: {doc(nb)}.", ""]
     for v in verdicts_of(nb):
         lines += [f"**Verdict: {v['status']}.** {v['text']}", ""]
     if not claims:
@@ -101,7 +111,7 @@ if seeds:
             continue
         order = sorted(runs["runs"], key=int)
         names = list(dict.fromkeys(c["name"] for s in order for c in runs["runs"][s]["claims"]))
-        lines += ["", f"### {doc(nb)}{stale(runs, nb)}", "",
+        lines += ["", f"### {title(nb)}{stale(runs, nb)}", "",
                   "| claim | " + " | ".join(f"seed {s}" for s in order) + " |", "|---|" + "---|" * len(order)]
         for name in names:
             row = []
@@ -121,7 +131,7 @@ if controls:
         rows = [r for r in controls["controls"] if r["chapter"] == nb.stem]
         if not rows:
             continue
-        lines += ["", f"### {doc(nb)}", "", "| premise off | claim | rests on it | value without the premise | claim |",
+        lines += ["", f"### {title(nb)}", "", "| premise off | claim | rests on it | value without the premise | claim |",
                   "|---|---|---|---|---|"]
         for r in rows:
             verdict = "control passes" if r["passed"] else "**control fails**"

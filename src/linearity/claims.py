@@ -155,7 +155,7 @@ class Claims:
         html = ["<table><thead><tr><th>claim</th><th>value</th><th>expected</th><th>paper</th>"
                 "<th>premises</th><th>holds</th></tr></thead><tbody>"]
         html += [f"<tr><td><code>{escape(c.name)}</code></td><td>{escape(c.shown)}</td><td>{escape(c.expected)}</td>"
-                 f"<td>{escape(c.paper)}</td><td>{escape(', '.join(c.premises))}</td>"
+                 f"<td>{escape(c.paper)}</td><td>{', '.join(f'<code>{escape(p)}</code>' for p in c.premises)}</td>"
                  f"<td>{'✔' if c.passed else '✘'}</td></tr>" for c in self.rows]
         html.append("</tbody></table>")
         lines += [f"verdict: {status}. {text}" for status, text in self.verdicts]
