@@ -31,11 +31,13 @@ $(VENV)/.installed: pyproject.toml
 # Jupyter Book cache mode: only notebooks whose code changed are executed again.
 book: venv
 	$(PY) tools/report.py
+	$(PY) tools/student.py --no-run --out book/_generated/student
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 # Build from the outputs stored in the notebooks, executing nothing: $(call stored_build,FLAGS)
 define stored_build
 	$(PY) tools/report.py
+	$(PY) tools/student.py --no-run --out book/_generated/student
 	sed 's/execute_notebooks: cache/execute_notebooks: "off"/' _config.yml > _build_config.yml
 	$(BIN)/jupyter-book build . --config _build_config.yml $(1); s=$$?; rm -f _build_config.yml; exit $$s
 endef
