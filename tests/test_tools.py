@@ -105,3 +105,27 @@ def test_a_chapter_runs_where_home_and_the_matplotlib_config_cannot_be_written(t
     outputs = [o for c in nbformat.read(str(out), as_version=4).cells for o in c.get("outputs", [])]
     assert [o for o in outputs if o.get("name") == "stderr"] == []
     assert any(o.output_type == "display_data" and "image/png" in o.data for o in outputs)
+
+
+def test_every_chapter_states_a_verdict_and_the_report_shows_it():
+    from nbtools import verdicts_of
+
+    for nb in NOTEBOOKS:
+        verdicts = verdicts_of(nb)
+        assert verdicts, f"{nb.name}: no claims.verdict(...) in its claims cell"
+        assert all(v["status"] in lin.claims.VERDICTS and v["text"] for v in verdicts)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "report.py")], cwd=ROOT, check=True, capture_output=True)
+    glance = (ROOT / "book" / "_generated" / "glance.md").read_text()
+    assert glance.count("{doc}") == len(NOTEBOOKS) and "(no verdict stored)" not in glance
+
+
+def test_a_stored_run_goes_stale_when_code_changes_not_prose(tmp_path):
+    from nbtools import inputs_hash
+
+    md = tmp_path / "97_tiny.md"
+    write(md, chapter("x = 1", "y = 2"))
+    before = inputs_hash(md.with_suffix(".ipynb"))
+    md.write_text(md.read_text().replace("# A tiny chapter", "# A tiny chapter, with more prose"))
+    assert inputs_hash(md.with_suffix(".ipynb")) == before
+    md.write_text(md.read_text().replace("x = 1", "x = 3"))
+    assert inputs_hash(md.with_suffix(".ipynb")) != before

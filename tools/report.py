@@ -166,5 +166,29 @@ out = ROOT / "book" / "_generated" / "report.md"
 out.parent.mkdir(exist_ok=True)
 out.write_text("\n".join(lines) + "\n")
 (out.parent / "glance.md").write_text("\n".join(glance) + "\n")   # the intro's results table
+
+
+def landing_figure(nb, name: str) -> str:
+    """The intro's figure: the stored image of figure `name` of a chapter, with a caption (or nothing)."""
+    import base64
+
+    for c in nbformat.read(str(nb), as_version=4).cells:
+        if c.metadata.get("mystnb", {}).get("figure", {}).get("name") == name:
+            png = next((o["data"]["image/png"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})), None)
+            if png:
+                (out.parent / "landing.png").write_bytes(base64.b64decode(png))
+                return "\n".join([
+                    "```{figure} _generated/landing.png", ":name: fig-landing",
+                    ":alt: Loss curves of two-layer networks with slopes from ReLU to linear, falling in steps; "
+                    "plotted against rescaled time they are one curve.", "",
+                    f"The book's question in one picture (from {{doc}}`../notebooks/{nb.stem}`): on symmetric data, "
+                    "two-layer bias-free networks with every slope from ReLU ($\\alpha = 0$) to linear ($\\alpha = 1$) "
+                    "learn the same modes in the same sigmoidal steps (left); against the rescaled time "
+                    "$\\frac{1+\\alpha}{2}t$ they are one curve, the curve of a linear network (middle).", "```"])
+    return ""
+
+
+(out.parent / "landing.md").write_text(landing_figure(ROOT / "notebooks" / "02_linear_dynamics.ipynb",
+                                                      "fig-dyn-closed-form") + "\n")
 print(f"report: {sum(len(claims_of(nb)) for nb in NOTEBOOKS)} claims from {len(NOTEBOOKS)} notebooks -> "
       f"{out.relative_to(ROOT)}")
