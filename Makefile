@@ -68,8 +68,8 @@ PAPER_ARGS ?=
 paper: venv
 	$(PY) tools/paper.py $(PAPER_ARGS)
 
-# BENCH_ARGS='--runs 1 --scales ci' for a quick run (paper scale takes tens of minutes per chapter)
-BENCH_ARGS ?= --runs 3 --scales ci,paper
+# About 10 minutes; BENCH_ARGS='--scales ci,paper' also times every chapter at paper scale (long)
+BENCH_ARGS ?=
 bench: venv
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
