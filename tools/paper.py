@@ -17,9 +17,11 @@ import json
 import sys
 from pathlib import Path
 
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
 import nbformat
 
-from nbtools import NOTEBOOKS, ROOT, claims_of, execute_many, provenance
+from nbtools import NOTEBOOKS, ROOT, claims_of, execute, provenance
 
 OUT = ROOT / "book" / "data" / "paper.json"
 
@@ -37,21 +39,25 @@ def main(argv: list[str]) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(nb, folder / nb.name, {"seed": args.seed, "scale": "paper", "device": args.device}) for nb in chapters]
     stored = json.loads(args.out.read_text()) if args.out.exists() else {"chapters": {}}
-    failures = 0
-    for (nb, out, _), (_, seconds, error) in zip(jobs, execute_many(jobs, workers=args.workers)):
-        claims = claims_of(out) if out.exists() else []
-        run = nbformat.read(str(out), as_version=4).metadata.get("linearity", {}).get("run", {}) if out.exists() else {}
-        held = sum(c["passed"] for c in claims)
-        failures += error is not None or held < len(claims)
-        print(f"{nb.stem:<34} {run.get('cpu_seconds', float('nan')):7.1f} CPU s {seconds:7.1f} s wall  "
-              f"{held} of {len(claims)} claims hold" + (f"  FAILED: {error}" if error else ""), flush=True)
-        stored["chapters"][nb.stem] = {"inputs": run.get("inputs"), "cpu_seconds": run.get("cpu_seconds"),
-                                       "wall_seconds": round(seconds, 1), "error": error,
-                                       "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]}
-                                                  for c in claims]}
     stored |= {"seed": args.seed, "device": args.device, "workers": args.workers, "provenance": provenance()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
+    failures = 0
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:   # each chapter is stored as soon as it ends
+        futures = {pool.submit(execute, *job): job for job in jobs}
+        for future in as_completed(futures):
+            nb, out, _ = futures[future]
+            _, seconds, error = future.result()
+            claims = claims_of(out) if out.exists() else []
+            run = nbformat.read(str(out), as_version=4).metadata.get("linearity", {}).get("run", {}) if out.exists() else {}
+            held = sum(c["passed"] for c in claims)
+            failures += error is not None or held < len(claims)
+            print(f"{nb.stem:<34} {run.get('cpu_seconds', float('nan')):7.1f} CPU s {seconds:7.1f} s wall  "
+                  f"{held} of {len(claims)} claims hold" + (f"  FAILED: {error}" if error else ""), flush=True)
+            stored["chapters"][nb.stem] = {"inputs": run.get("inputs"), "cpu_seconds": run.get("cpu_seconds"),
+                                           "wall_seconds": round(seconds, 1), "error": error,
+                                           "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]}
+                                                      for c in claims]}
+            args.out.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
     print(f"paper: {len(jobs) - failures} of {len(jobs)} chapters ran with every claim holding -> {args.out}")
     return 1 if failures else 0
 
