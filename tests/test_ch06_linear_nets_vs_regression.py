@@ -138,3 +138,58 @@ def test_reference_loop_on_cuda_matches_cpu():
     gpu = ch.reference_train(x, y, w[0, 0], b[0, 0], lr=1e-2, steps=200, device="cuda")
     np.testing.assert_allclose(gpu[0], cpu[0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(gpu[1], cpu[1], rtol=0, atol=1e-12)
+
+
+def test_weight_decay_matches_torch_sgd_weight_decay():
+    depths = (1, 3)
+    data, w, b = _slice(depths=depths)
+    m = ch.Moments.of(data.x[0], data.y[0])[:, None]
+    run = ch.train_chains(w, b, m, depth=np.array(depths), lr=1e-2, steps=150, weight_decay=3e-3)
+    for t in range(w.shape[0]):
+        for j, k in enumerate(depths):
+            wr, br = ch.reference_train(data.x[0, t], data.y[0, t], w[t, j, :k], b[t, j, :k], lr=1e-2, steps=150,
+                                        weight_decay=3e-3)
+            np.testing.assert_allclose(run.w[t, j, :k], wr, rtol=0, atol=1e-10)
+            np.testing.assert_allclose(run.b[t, j, :k], br, rtol=0, atol=1e-10)
+    plain = ch.train_chains(w, b, m, depth=np.array(depths), lr=1e-2, steps=150)
+    assert np.abs(plain.w - run.w).max() > 1e-4                     # the decay does something
+    with pytest.raises(ValueError, match="weight_decay"):
+        ch.train_chains(w, b, m, depth=np.array(depths), steps=1, weight_decay=-1.0)
+
+
+def test_chain_hessian_matches_torch_hessian_and_decay_shifts_it():
+    data, w, b = _slice(trials=3, depths=(4,))
+    m = ch.Moments.of(data.x[0], data.y[0])
+    H = ch.chain_hessian(w[:, 0], b[:, 0], m, weight_decay=0.0)
+    assert H.shape == (3, 8, 8)
+    for t in range(3):
+        mt = m[t]
+
+        def loss(th):
+            p, c = torch.ones((), dtype=torch.float64), torch.zeros((), dtype=torch.float64)
+            for i in range(4):
+                p, c = th[i] * p, th[i] * c + th[4 + i]
+            return (p * p * mt.sxx + 2 * p * c * mt.sx + c * c - 2 * p * mt.sxy - 2 * c * mt.sy + mt.syy)
+
+        th = torch.tensor(np.concatenate([w[t, 0], b[t, 0]]))
+        ref = torch.autograd.functional.hessian(loss, th).numpy()
+        np.testing.assert_allclose(H[t], ref, rtol=0, atol=1e-12)
+    Hd = ch.chain_hessian(w[:, 0], b[:, 0], m, weight_decay=0.5)
+    np.testing.assert_allclose(Hd - H, 0.5 * np.broadcast_to(np.eye(8), H.shape), atol=1e-12)
+
+
+def test_chain_hessian_is_negative_at_the_origin_saddle_and_psd_at_the_ols_line():
+    data, _, _ = _slice(trials=1)
+    m = ch.Moments.of(data.x[0, 0], data.y[0, 0])
+    a, c0 = m.ols()
+    k = 3
+    w, b = np.zeros(k), np.zeros(k)
+    b[-1] = float(m.sy)                                    # the intercept fitted, slope 0: a saddle when a ≠ 0
+    lam = np.linalg.eigvalsh(ch.chain_hessian(w, b, m))
+    assert lam[0] == pytest.approx(0.0, abs=1e-12)        # k ≥ 3: the weight block of the Hessian vanishes
+    w2, b2 = np.zeros(2), np.array([0.0, float(m.sy)])      # k = 2: a strict saddle
+    assert np.linalg.eigvalsh(ch.chain_hessian(w2, b2, m))[0] < -1e-3
+    s = abs(float(a)) ** (1 / k)
+    w_opt = np.array([np.sign(a) * s, s, s])
+    b_opt = np.array([0.0, 0.0, float(c0)])
+    assert np.linalg.eigvalsh(ch.chain_hessian(w_opt, b_opt, m))[0] > -1e-10

@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .checks import check_int, check_positive
+from .checks import check_int, check_number, check_positive
 from .train import TrainingDiverged
 
 PAPER_KAPPAS = (0.05, 0.15, 0.3, 0.5)
@@ -37,6 +37,8 @@ PAPER_DEPTHS = tuple(range(1, 11))
 PAPER_LR = 1e-3
 PAPER_STEPS = 10_000
 PAPER_TRIALS = 100
+# the paper's figure: mean D after 10,000 iterations for depths 3..10 (read off the figure)
+PAPER_D_10K = {3: 0.01, 4: 0.05, 5: 0.11, 6: 0.24, 7: 0.37, 8: 0.52, 9: 0.72, 10: 0.78}
 
 
 @dataclass
@@ -166,7 +168,8 @@ class ChainRun:
 
 def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.ndarray | int | None = None,
                  lr: float = PAPER_LR, steps: int = PAPER_STEPS, record_every: int = 100,
-                 checkpoints: Sequence[int] = (), train_bias: np.ndarray | bool = True) -> ChainRun:
+                 checkpoints: Sequence[int] = (), train_bias: np.ndarray | bool = True,
+                 weight_decay: float = 0.0) -> ChainRun:
     """Exact full-batch gradient descent on the MSE for a batch of chains, all at once.
 
     `w`, `b`: arrays batch + (K,) in float64; `moments` broadcastable to the batch shape;
@@ -174,10 +177,13 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
     layers 1..k; its layers k+1..K must be identities (w = 1, b = 0) and stay frozen.
     Each step is w ← w − lr ∂L/∂w, b ← b − lr ∂L/∂b with the gradients of equation
     `lnn-chain-grad` of chapter 6, O(K) per chain. `train_bias` (bool, or 0/1 broadcastable to
-    batch + (K,)) freezes the biases where false. Raises `TrainingDiverged` on a non-finite loss.
+    batch + (K,)) freezes the biases where false. `weight_decay` λ ≥ 0 adds λ·θ to every trained
+    parameter's gradient, as `torch.optim.SGD(weight_decay=λ)` does: gradient descent on
+    L + (λ/2)‖θ‖² (the recorded `loss` stays L). Raises `TrainingDiverged` on a non-finite loss.
     """
     steps, record_every = check_int("steps", steps, 1), check_int("record_every", record_every, 1)
     check_positive("lr", lr)
+    weight_decay = check_number("weight_decay", weight_decay, 0.0)
     w, b = np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)
     if w.shape != b.shape or w.ndim < 1:
         raise ValueError(f"w and b must have the same shape batch + (K,), got {w.shape} and {b.shape}")
@@ -232,8 +238,13 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
                 g_c = 2.0 * (p * sx + c - sy)
                 for i in range(K - 2, -1, -1):
                     np.multiply(G[i + 1], W[i + 1], out=G[i])          # G_i = Π_{j>i} w_j
+                if weight_decay:                                       # + λ θ, before θ changes
+                    dW, dB = lrm * (weight_decay * W), lrb * (weight_decay * Bi)
                 W -= (G * lrm) * (p_in * g_p + c_in * g_c)             # w_i −= lr G_i (P_{i-1} g_P + c_{i-1} g_c)
                 Bi -= (G * lrb) * g_c                                  # b_i −= lr G_i g_c (lr 0 where frozen)
+                if weight_decay:
+                    W -= dW
+                    Bi -= dB
     except FloatingPointError as err:
         raise TrainingDiverged(f"overflow or NaN at step {t} with lr={lr}") from err
     P = np.stack(rec_p).reshape((-1,) + batch)
@@ -264,16 +275,18 @@ def grid_init(shape: tuple[int, ...], depths: Sequence[int], rng: np.random.Gene
 
 
 def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Sequence[float], *,
-                    lr: float = PAPER_LR, steps: int = PAPER_STEPS,
+                    lr: float = PAPER_LR, steps: int = PAPER_STEPS, weight_decay: float = 0.0,
                     device: torch.device | str = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """The straightforward loop, as in the paper's script: ONE chain of `nn.Linear(1, 1)`.
 
     Float64 on `device`, layers initialised to (w0, b0), `nn.MSELoss()` (mean, no ½) on the
-    full batch, `torch.optim.SGD(lr)`, one step at a time. Returns the final (w, b) of the
-    chain; raises `linearity.train.TrainingDiverged` (with the step and lr) on a non-finite loss.
+    full batch, `torch.optim.SGD(lr, weight_decay)`, one step at a time. Returns the final (w, b)
+    of the chain; raises `linearity.train.TrainingDiverged` (with the step and lr) on a non-finite
+    loss or non-finite parameters.
     """
     steps = check_int("steps", steps, 1)
     check_positive("lr", lr)
+    weight_decay = check_number("weight_decay", weight_decay, 0.0)
     if len(w0) != len(b0) or len(w0) < 1:
         raise ValueError("w0 and b0 must have the same positive length (the depth)")
     layers = [torch.nn.Linear(1, 1, dtype=torch.float64, device=device) for _ in w0]
@@ -285,7 +298,7 @@ def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Seque
     X = torch.as_tensor(np.asarray(x, np.float64), device=device).reshape(-1, 1)
     Y = torch.as_tensor(np.asarray(y, np.float64), device=device).reshape(-1, 1)
     mse = torch.nn.MSELoss()
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
     for t in range(steps + 1):
         opt.zero_grad()
         loss = mse(model(X), Y)
@@ -297,4 +310,32 @@ def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Seque
         opt.step()
     w = np.array([layer.weight.item() for layer in layers])
     b = np.array([layer.bias.item() for layer in layers])
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+        raise TrainingDiverged(f"non-finite parameters after step {steps} with lr={lr}")
     return w, b
+
+
+def chain_hessian(w: np.ndarray, b: np.ndarray, moments: Moments, *, weight_decay: float = 0.0) -> np.ndarray:
+    """Hessian of L + (λ/2)‖θ‖² in θ = (w_1..w_k, b_1..b_k) for a batch of chains of one depth k.
+
+    `w`, `b`: batch + (k,); `moments` broadcastable to the batch; L from equation
+    `lnn-loss-moments` of chapter 6 (float64, exact autograd). Returns batch + (2k, 2k).
+    A negative eigenvalue marks a saddle (a plateau), not a local minimum.
+    """
+    weight_decay = check_number("weight_decay", weight_decay, 0.0)
+    w, b = np.asarray(w, np.float64), np.asarray(b, np.float64)
+    if w.shape != b.shape or w.ndim < 1:
+        raise ValueError(f"w and b must have the same shape batch + (k,), got {w.shape} and {b.shape}")
+    batch, k = w.shape[:-1], w.shape[-1]
+    m = moments.broadcast(batch)
+    th = torch.tensor(np.concatenate([w, b], -1).reshape(-1, 2 * k)).requires_grad_(True)
+    sx, sxx, sy, sxy, syy = (torch.tensor(np.reshape(v, -1)) for v in (m.sx, m.sxx, m.sy, m.sxy, m.syy))
+    p, c = torch.ones_like(th[:, 0]), torch.zeros_like(th[:, 0])
+    for i in range(k):
+        p, c = th[:, i] * p, th[:, i] * c + th[:, k + i]
+    loss = (p * p * sxx + 2 * p * c * sx + c * c - 2 * p * sxy - 2 * c * sy + syy
+            + 0.5 * weight_decay * (th * th).sum(-1))
+    (g,) = torch.autograd.grad(loss.sum(), th, create_graph=True)
+    # the chains are independent, so the gradient of Σ_chains ∂L/∂θ_j is column j of every chain's Hessian
+    h = torch.stack([torch.autograd.grad(g[:, j].sum(), th, retain_graph=True)[0] for j in range(2 * k)], -1)
+    return h.detach().numpy().reshape(batch + (2 * k, 2 * k))
