@@ -89,3 +89,32 @@ def test_argument_checks():
         deep.middle_parts(torch.ones(1, 3, 4))
     with pytest.raises(ValueError, match="shapes"):
         deep.embedding_gradients(np.ones((2, 3)), np.ones((3, 3)), np.ones((1, 2)), np.ones((4, 3)), np.ones(4))
+
+
+def test_plateau_finds_the_longest_flat_run():
+    # loss: falls fast for 3 steps, flat for 5, falls, flat for 2
+    log_loss = np.array([0.0, -1.0, -2.0, -3.0, -3.0, -3.0, -3.0, -3.0, -3.0, -4.0, -4.0, -4.0])
+    loss = np.exp(log_loss)
+    length, first, smallest = deep.plateau(loss, 0, len(loss), bound=1e-6)
+    assert (length, first) == (5, 3) and smallest < 1e-12
+    assert deep.plateau(loss, 9, 12, bound=1e-6)[:2] == (2, 9)
+    assert deep.plateau(loss, 0, 3, bound=1e-6)[:2] == (0, 0)   # only the fall: no plateau
+    assert deep.plateau(loss, 0, 3, bound=1e-6)[2] == pytest.approx(1.0)
+    assert deep.plateau(loss, 4, 6, bound=2.0)[:2] == (2, 4)      # the range is respected
+    assert deep.plateau(loss, np.nan, 5, bound=1e-6)[0] == 0       # no learning time: no plateau
+    assert deep.plateau(loss, 5, 5, bound=1e-6)[0] == 0            # empty range
+    with pytest.raises(ValueError, match="bound"):
+        deep.plateau(loss, 0, 5, bound=0.0)
+    with pytest.raises(ValueError, match="loss"):
+        deep.plateau(-loss, 0, 5, bound=1e-6)
+
+
+def test_plateaus_before_each_learning_time():
+    loss = np.exp(np.concatenate([np.zeros(10), -np.arange(1, 4), np.full(6, -3.0), [-4.0, -5.0]]))
+    found = deep.plateaus_before(loss, np.array([11.0, 18.0]), bound=1e-6)
+    assert found.shape == (2, 3)
+    assert tuple(found[0, :2]) == (9, 0) and tuple(found[1, :2]) == (6, 12)
+    assert np.all(deep.plateaus_before(loss, np.array([18.0, 11.0]), bound=1e-6)[:, 0] == 0)   # out of order
+    assert np.all(deep.plateaus_before(loss, np.array([11.0, np.nan]), bound=1e-6)[:, 0] == 0)  # never learned
+    with pytest.raises(ValueError, match="times"):
+        deep.plateaus_before(loss, np.ones((2, 2)), bound=1e-6)

@@ -127,3 +127,48 @@ def learn_times(steps: np.ndarray, maps: np.ndarray, u: np.ndarray, s: np.ndarra
     reached = strength >= fraction * np.asarray(s)
     first = np.argmax(reached, axis=0)
     return np.where(reached.any(axis=0), steps[first].astype(float), np.nan)
+
+
+def plateau(loss: np.ndarray, start: float, stop: float, bound: float) -> tuple[int, int, float]:
+    """The longest plateau of a loss curve between two steps (equation `deep-plateau` of chapter 3).
+
+    `loss` (T,) is recorded at every gradient step 0, …, T − 1. Step t is *flat* when the loss
+    moves by less than `bound` on a log scale, |log L(t+1) − log L(t)| < bound. Returns
+    (length, first, smallest): the longest run of consecutive flat steps t with start ≤ t < stop,
+    the step where that run begins, and the smallest |log L(t+1) − log L(t)| over [start, stop).
+    Returns (0, start, nan) when start or stop is not finite or [start, stop) holds no step, so
+    a network without plateaus (or without learning times) reads as "no plateau".
+    """
+    check_number("bound", bound, 0.0, low_open=True)
+    loss = np.asarray(loss, dtype=float)
+    if loss.ndim != 1 or len(loss) < 2 or not np.all(loss > 0):
+        raise ValueError(f"loss must be a 1-D array of at least 2 positive values, got shape {loss.shape}")
+    if not (np.isfinite(start) and np.isfinite(stop)):
+        return 0, int(start) if np.isfinite(start) else 0, float("nan")
+    lo, hi = max(int(start), 0), min(int(stop), len(loss) - 1)
+    if hi <= lo:
+        return 0, lo, float("nan")
+    moves = np.abs(np.diff(np.log(loss[lo:hi + 1])))        # steps lo, …, hi − 1
+    best, best_first, run = 0, lo, 0
+    for t, flat in enumerate(moves < bound):
+        run = run + 1 if flat else 0
+        if run > best:
+            best, best_first = run, lo + t - run + 1
+    return best, best_first, float(moves.min())
+
+
+def plateaus_before(loss: np.ndarray, times: np.ndarray, bound: float) -> np.ndarray:
+    """The longest plateau before each learning time: `plateau` on [0, t₁), [t₁, t₂), …
+
+    `times` (r,) are the learning times of r modes of one network (a row of `learn_times`).
+    Returns shape (r, 3), row i = (length, first, smallest) of `plateau` on the stretch that
+    ends with mode i + 1. If the modes are not learned one after another (a time is nan, or
+    the times do not increase), every length is 0: there are no stages to wait between.
+    """
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1:
+        raise ValueError(f"times must be 1-D (one network's learning times), got shape {times.shape}")
+    in_order = bool(np.all(np.isfinite(times)) and np.all(np.diff(times) > 0))
+    starts = np.concatenate([[0.0], times[:-1]])
+    return np.array([plateau(loss, a, b, bound) if in_order else (0, 0, float("nan"))
+                     for a, b in zip(starts, times)], dtype=float)
