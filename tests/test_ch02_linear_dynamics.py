@@ -118,3 +118,65 @@ def test_relu_groups_and_stuck_prediction():
     assert ch2.predicted_stuck(a0, w0, u).tolist() == [False, True]
     with pytest.raises(ValueError, match="a0"):
         ch2.relu_groups(a0, w0[..., :1], u)
+
+
+def test_perturbed_has_the_asked_relative_size_per_network_and_layer():
+    rng = np.random.default_rng(0)
+    ws = [rng.standard_normal((5, 2, 4)), rng.standard_normal((5, 1, 2))]
+    out = ch2.perturbed(ws, 0.1, np.random.default_rng(1))
+    for w, p in zip(ws, out):
+        rel = np.linalg.norm((p - w).reshape(5, -1), axis=1) / np.linalg.norm(w.reshape(5, -1), axis=1)
+        assert np.allclose(rel, 0.1)
+    assert all(np.array_equal(w, p) for w, p in zip(ws, ch2.perturbed(ws, 0.0, np.random.default_rng(1))))
+    with pytest.raises(ValueError, match="level"):
+        ch2.perturbed(ws, -0.1, rng)
+    with pytest.raises(ValueError, match="shape"):
+        ch2.perturbed([np.ones((2, 3))], 0.1, rng)
+
+
+def test_linear_part_is_the_odd_part_of_a_two_layer_network():
+    """f(x) − f(−x) = 2 β·x for a bias-free leaky network (activation split)."""
+    gen = torch.Generator().manual_seed(0)
+    net = lin.models.MLP(4, 7, 1, activation="prelu", ensemble=3, generator=gen)
+    alphas = np.array([0.0, 0.3, 1.0])
+    with torch.no_grad():
+        net.slopes[0].copy_(torch.tensor(alphas)[:, None].expand(3, 7))
+    x = torch.randn(10, 4, generator=gen, dtype=torch.float64)
+    with torch.no_grad():
+        odd = (net(x) - net(-x))[..., 0].numpy() / 2
+    w1, w2 = net.numpy_weights()
+    beta = ch2.linear_part(w1, w2[:, 0, :], alphas)
+    assert np.abs(odd - np.einsum("ed,nd->en", beta, x.numpy())).max() < 1e-12
+    with pytest.raises(ValueError, match="alpha"):
+        ch2.linear_part(w1, w2[:, 0, :], 2.0)
+    with pytest.raises(ValueError, match="fit"):
+        ch2.linear_part(w1, w2[:, 0, :3], 0.0)
+
+
+def test_hard_margin_direction_meets_the_kkt_conditions():
+    rng = np.random.default_rng(3)
+    teacher = rng.standard_normal(4)
+    x = rng.standard_normal((60, 4))
+    x = x[np.abs(x @ teacher) > 0.2]
+    y = np.sign(x @ teacher)
+    d = ch2.hard_margin_direction(x, y)
+    assert np.linalg.norm(d) == pytest.approx(1.0)
+    margins = y * (x @ d)
+    assert margins.min() > 0
+    # the direction maximises the smallest margin: random nearby directions do no better
+    for _ in range(200):
+        e = d + 0.01 * rng.standard_normal(4)
+        assert (y * (x @ e)).min() / np.linalg.norm(e) <= margins.min() + 1e-7
+    # KKT: β̂ is a non-negative combination of the support vectors y_n x_n
+    support = margins < margins.min() * (1 + 1e-6)
+    coef, res = __import__("scipy.optimize", fromlist=["nnls"]).nnls((y[support, None] * x[support]).T, d)
+    assert res < 1e-6
+
+
+def test_separable_through_origin():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((40, 3))
+    assert ch2.separable_through_origin(x, np.sign(x @ np.array([1.0, -2.0, 0.5])))
+    assert not ch2.separable_through_origin(x, np.sign(x.prod(1)))
+    with pytest.raises(ValueError, match="separable"):
+        ch2.hard_margin_direction(x, np.sign(x.prod(1)))

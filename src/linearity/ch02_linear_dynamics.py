@@ -151,3 +151,61 @@ def mirrored_mode_weights(u: np.ndarray, v: np.ndarray, b0) -> tuple[np.ndarray,
     w1 = root[:, None] * v.T
     w2 = u * root
     return np.concatenate([w1, -w1]), np.concatenate([w2, -w2], axis=1)
+
+
+def perturbed(weights: list[np.ndarray], level: float, rng: np.random.Generator) -> list[np.ndarray]:
+    """Each network's weight matrices plus noise of relative size `level`: for network e and
+    layer k, W ← W + level · ‖W‖_F · Z/‖Z‖_F with Z Gaussian (the escape test of chapter 2's
+    width-2 networks). `weights` holds arrays of shape (E, out, in), one per layer."""
+    level = check_number("level", level, 0.0)
+    out = []
+    for w in weights:
+        w = np.asarray(w, float)
+        if w.ndim != 3:
+            raise ValueError(f"weights must be arrays of shape (E, out, in), got {w.shape}")
+        z = rng.standard_normal(w.shape)
+        size = np.linalg.norm(w.reshape(len(w), -1), axis=1) / np.linalg.norm(z.reshape(len(z), -1), axis=1)
+        out.append(w + level * size[:, None, None] * z)
+    return out
+
+
+def linear_part(w1: np.ndarray, a: np.ndarray, alpha) -> np.ndarray:
+    """The linear (odd) part β of a two-layer bias-free leaky network with scalar output,
+    f(x) − f(−x) = 2 β·x with β = (1+α)/2 · Σ_k a_k w_k (equation `dyn-activation-split`
+    of chapter 2). `w1` (..., width, d), `a` (..., width), `alpha` a number or one per network."""
+    w1, a = np.asarray(w1, float), np.asarray(a, float)
+    if w1.shape[:-1] != a.shape:
+        raise ValueError(f"w1 {w1.shape} and a {a.shape} do not fit: need (..., width, d) and (..., width)")
+    alpha = np.asarray(alpha, float)
+    if np.any((alpha < 0) | (alpha > 1)):
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    return ((1.0 + alpha) / 2.0)[..., None] * np.einsum("...k,...kd->...d", a, w1)
+
+
+def separable_through_origin(x: np.ndarray, y: np.ndarray) -> bool:
+    """True if some hyperplane through the origin separates the labels y ∈ {−1, +1}:
+    a β with y_n β·x_n ≥ 1 for all n exists (a linear program)."""
+    from scipy.optimize import linprog
+
+    z = np.asarray(y, float)[:, None] * np.asarray(x, float)
+    res = linprog(np.zeros(z.shape[1]), A_ub=-z, b_ub=-np.ones(len(z)), bounds=[(None, None)] * z.shape[1],
+                  method="highs")
+    return bool(res.status == 0)
+
+
+def hard_margin_direction(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The unit direction of the hard-margin linear separator through the origin,
+    argmin ½‖β‖² subject to y_n β·x_n ≥ 1 (Soudry et al. 2018: the direction gradient descent
+    on a linear model with logistic loss converges to). Raises unless the data are separable."""
+    from scipy.optimize import minimize
+
+    z = np.asarray(y, float)[:, None] * np.asarray(x, float)
+    if not separable_through_origin(x, y):
+        raise ValueError("the labels are not separable by a hyperplane through the origin")
+    start = np.linalg.lstsq(z, np.ones(len(z)), rcond=None)[0]
+    start = start / max(float((z @ start).min()), 1e-12)
+    res = minimize(lambda b: 0.5 * b @ b, start, jac=lambda b: b, method="SLSQP",
+                   constraints=[dict(type="ineq", fun=lambda b: z @ b - 1.0, jac=lambda b: z)],
+                   options=dict(ftol=1e-15, maxiter=1000))
+    beta = res.x
+    return beta / np.linalg.norm(beta)
