@@ -46,10 +46,22 @@ def _check_weights(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
     return ws
 
 
-def conserved_matrices(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """[C_1, …, C_{L−1}] with C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ (equation `lowrank-conserved` of chapter 4)."""
+def conserved_matrices(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """[C_1, …, C_{L−1}] with C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ (equation `lowrank-conserved` of chapter 4).
+
+    With `biases` [b_1, …, b_L] (z_k = W_k a_{k−1} + b_k), returns the bias version
+    C_k = W_{k+1}ᵀ W_{k+1} − W_k W_kᵀ − b_k b_kᵀ (equation `lowrank-conserved-bias`): the
+    invariant of the network whose bias is a weight on a constant input, [W_k, b_k].
+    """
     ws = _check_weights(weights)
-    return [ws[k + 1].T @ ws[k + 1] - ws[k] @ ws[k].T for k in range(len(ws) - 1)]
+    cs = [ws[k + 1].T @ ws[k + 1] - ws[k] @ ws[k].T for k in range(len(ws) - 1)]
+    if biases is None:
+        return cs
+    bs = [np.asarray(b, dtype=float).reshape(-1) for b in biases]
+    if len(bs) != len(ws) or any(b.shape[0] != w.shape[0] for b, w in zip(bs, ws)):
+        raise ValueError(f"biases must be one vector per layer with sizes {[w.shape[0] for w in ws]}, "
+                         f"got {[b.shape for b in bs]}")
+    return [c - np.outer(b, b) for c, b in zip(cs, bs)]
 
 
 def submatrix(c: np.ndarray, s: Sequence[int]) -> np.ndarray:
@@ -95,19 +107,21 @@ def weyl_bound(cs: Sequence[np.ndarray], reference: Sequence[np.ndarray] | None 
     return np.cumsum(np.asarray(terms, dtype=float)[::-1])[::-1]
 
 
-def bound_violations(weights_t: Sequence[np.ndarray], c_0: Sequence[np.ndarray]) -> int:
-    """Number of layers k < L where `lowrank-weyl-layers` with C(0) fails at W(t) by more than the drift.
+def bound_margin(weights_t: Sequence[np.ndarray], c_0: Sequence[np.ndarray]) -> np.ndarray:
+    """Per hidden layer k, bound_k(C(0)) − rank_gap(W_k(t)): the margin of `lowrank-weyl-layers` with no slack.
 
-    The test is rank_gap(W_k(t)) > bound_k(C(0)) + Σ_{j≥k}(‖C_j(t) − C_j(0)‖₂ + |tr(…)|);
-    needs a one-row output layer W_L.
+    The bound is computed from the conserved matrices `c_0` at another time (the start), the
+    rank gap from the weights now; a negative entry is a violation. Exact conservation makes
+    every entry ≥ 0 (Weyl); a drift of C can eat at most Σ_{j≥k}(‖ΔC_j‖₂ + |tr ΔC_j|) of it
+    (`weyl_bound(c_t, reference=c_0)`). Needs a one-row output layer W_L.
     """
     ws = _check_weights(weights_t)
     if ws[-1].shape[0] != 1:
         raise ValueError(f"the output layer must have one row (a binary classifier), got {ws[-1].shape}")
-    c_t = conserved_matrices(ws)
+    if len(c_0) != len(ws) - 1:
+        raise ValueError(f"c_0 must have {len(ws) - 1} matrices, got {len(c_0)}")
     lhs = np.array([rank_gap(w) for w in ws[:-1]])
-    slack = weyl_bound(c_t, reference=c_0)
-    return int((lhs > weyl_bound(c_0) + slack + 1e-12 * (1 + lhs)).sum())
+    return weyl_bound(c_0) - lhs
 
 
 class StableSets:
@@ -116,12 +130,13 @@ class StableSets:
     `StableSets(x, start)` ANDs the activation masks d_i(x_n) = [z_i(x_n) > 0] of each hidden
     layer over all n and all steps ≥ `start`; `.sets()` lists the indices per hidden layer
     (the sets S of equation `lowrank-dc` of chapter 4), `.changed` counts the neurons per layer
-    whose pattern changed at some step of the window. One network (ensemble=None).
+    whose pattern changed at some step of the window. For an ensemble, `member` picks the network.
     """
 
-    def __init__(self, x: torch.Tensor, start: int = 0) -> None:
+    def __init__(self, x: torch.Tensor, start: int = 0, member: int = 0) -> None:
         check_int("start", start)
-        self.x, self.start = x, start
+        check_int("member", member)
+        self.x, self.start, self.member = x, start, member
         self.active: list[torch.Tensor] | None = None
         self.first: list[torch.Tensor] | None = None
         self.changed_mask: list[torch.Tensor] | None = None
@@ -130,7 +145,7 @@ class StableSets:
     def __call__(self, step: int, model: torch.nn.Module) -> None:
         if step < self.start:
             return
-        masks = [(z[0] > 0) for z in model.hidden(self.x)[:-1]]  # (n, width) per hidden layer
+        masks = [(z[self.member] > 0) for z in model.hidden(self.x)[:-1]]  # (n, width) per hidden layer
         if self.active is None:
             self.active = [m.all(0) for m in masks]
             self.first = masks
@@ -165,3 +180,48 @@ def activation_masks(weights: Sequence[np.ndarray], x: np.ndarray) -> list[np.nd
         masks.append(z > 0)
         a = np.maximum(z, 0.0)
     return masks
+
+
+class ResidualNet(torch.nn.Module):
+    """A bias-free ReLU network with a residual block before its last two layers (chapter 4, "Skip connections").
+
+        r = x + V₂ σ(V₁ x),   f(x) = w · σ(W r)
+
+    `weights` is [V₁, V₂, W, w] (the order of the forward pass, so consecutive matrices chain and
+    `conserved_matrices` gives the three matrices inside the block, at the sum r and at the last
+    hidden layer). `hidden(x)` returns the pre-activations of the two ReLU layers and the output,
+    like `models.MLP`, so `lin.train.fit` and `StableSets` take it. Initialisation
+    s · N(0, 1/fan_in) per matrix; `ensemble` networks at once.
+    """
+
+    def __init__(self, d_in: int, block_width: int, width: int, *, init_scale: float = 1.0,
+                 ensemble: int | None = None, generator: torch.Generator | None = None,
+                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> None:
+        super().__init__()
+        check_int("d_in", d_in, 1)
+        check_int("block_width", block_width, 1)
+        check_int("width", width, 1)
+        if ensemble is not None:
+            check_int("ensemble", ensemble, 1)
+        if not init_scale > 0:
+            raise ValueError(f"init_scale must be > 0, got {init_scale!r}")
+        self.ensemble = ensemble
+        e = ensemble or 1
+        shapes = [(block_width, d_in), (d_in, block_width), (width, d_in), (1, width)]
+        self.weights = torch.nn.ParameterList(
+            [torch.nn.Parameter((torch.randn(e, o, i, generator=generator, dtype=dtype) * (init_scale / i**0.5)).to(device))
+             for o, i in shapes])
+
+    def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Pre-activations V₁x and W r of the two ReLU layers and the output, each (E, n, ·)."""
+        v1, v2, w, w_out = self.weights
+        h = x if x.dim() == 3 else x.unsqueeze(0)
+        zb = h @ v1.transpose(1, 2)
+        r = h + torch.relu(zb) @ v2.transpose(1, 2)
+        z = r @ w.transpose(1, 2)
+        return [zb, z, torch.relu(z) @ w_out.transpose(1, 2)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs, shape (n, 1) for one network or (E, n, 1) for an ensemble."""
+        out = self.hidden(x)[-1]
+        return out if self.ensemble is not None else out.squeeze(0)
