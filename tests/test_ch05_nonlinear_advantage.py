@@ -111,3 +111,28 @@ def test_sweep_members_are_independent():
 def test_mean_accuracy_over_apl_holds_ends():
     assert abs(A.mean_accuracy_over_apl([1.0, 2.0], [0.5, 1.0], upper=3.0) - (0.5 + 0.75 + 1.0) / 3) < 1e-3
     assert A.mean_accuracy_over_apl([0.0], [0.7], upper=2.0) == pytest.approx(0.7)
+
+
+def test_sweep_raises_when_training_blows_up():
+    """A step size that blows the weights up to finite but huge values (final loss ~1e90,
+    chance accuracy) raises like `lin.train.fit` does on a NaN loss, also without fine-tuning."""
+    x, y = spirals(20, 1.0, 0.0, np.random.default_rng(0))
+    kw = dict(lambdas=[0.0, 0.1], n_seeds=1, width=4, depth=3, steps=20, eps=0.02)
+    with pytest.raises(lin.train.TrainingDiverged, match="lr=1e\\+30"):
+        A.sweep(x, y, x, y, **kw, finetune_steps=0, lr=1e30, generator=torch.Generator().manual_seed(0))
+    A.sweep(x, y, x, y, **kw, finetune_steps=0, lr=0.05, generator=torch.Generator().manual_seed(0))
+
+
+def test_random_linearisation_matches_the_counts():
+    """The control linearises as many units per layer as the penalty did, starting from the
+    unpenalised network of the same sub-seed; where that network has no linear unit the APLs agree."""
+    x, y = spirals(20, 1.0, 0.0, np.random.default_rng(0))
+    sw = A.sweep(x, y, x, y, lambdas=[0.0, 0.3], n_seeds=2, width=5, depth=3, steps=40, finetune_steps=4,
+                 lr=0.05, eps=0.02, generator=torch.Generator().manual_seed(1))
+    rc = A.random_linearisation(sw, x, y, x, y, regime=1, finetune_steps=4, lr=0.05, rng=np.random.default_rng(0))
+    assert rc.apl.shape == rc.test_accuracy.shape == (2, 2)
+    base_all_nonlinear = np.array([all(m[1, 0, s].all() for m in sw.masks) for s in range(2)])
+    assert base_all_nonlinear.any()
+    assert np.array_equal(rc.apl[:, base_all_nonlinear], sw.apl[1][:, base_all_nonlinear])
+    with pytest.raises(ValueError, match="regime"):
+        A.random_linearisation(sw, x, y, x, y, regime=2, finetune_steps=1, lr=0.05, rng=np.random.default_rng(0))

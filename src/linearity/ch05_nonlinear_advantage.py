@@ -16,7 +16,10 @@ A network *spec* is a list whose items are
 The exact recursion (series: N = N₁N₂, S = S₁N₂ + N₁S₂; skip: N = N_body + 1, S = S_body;
 one layer: N = width, S = #nonlinear) is checked against `enumerate_paths`, which builds the
 graph explicitly and lists every path. `sweep` trains PReLU networks with the slope penalty
-(equation `nla-penalty-loss` of chapter 5), early or late, and measures their APL.
+(equation `nla-penalty-loss` of chapter 5), early or late, and measures their APL;
+`random_linearisation` is its control (the same number of linear units per layer, chosen at
+random); `mean_accuracy_over_apl` is the accuracy-over-APL average of equation `nla-auc`.
+Both training functions raise `TrainingDiverged` when the training blows up (`check_trained`).
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ import torch
 
 from .checks import check_int
 from .models import MLP
-from .train import fit
+from .train import TrainingDiverged, fit, losses
 
 GRID = 2.0**-24   # fixed-point grid of the sweeps' parameters (see `linearity.train.fit`)
+DIVERGED = 10.0   # a final loss above DIVERGED × the initial loss means the training blew up
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,8 @@ def accuracy(model: MLP, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
 
 
 def mean_accuracy_over_apl(apl_values, acc, upper: float, lower: float = 0.0) -> float:
-    """Mean over APL ∈ [lower, upper] of the accuracy curve through the points (APL, acc).
+    """Mean over APL ∈ [lower, upper] of the accuracy curve through the points (APL, acc)
+    (equation `nla-auc` of chapter 5 with lower = 0, upper = the number of PReLU layers).
 
     The points are sorted by APL (equal APL values averaged), joined linearly, and held
     constant beyond the first and last point; the curve is averaged on a fine grid.
@@ -279,15 +284,35 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
         return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
 
     common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid)
-    fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull, **common)
+    start_loss = fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull,
+                     **common).loss[0]
     snap_slopes(model, eps)
     fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
         params=list(model.weights) + list(model.biases), **common)
+    check_trained(model, x, y, start_loss, lr)
     masks, shape = linear_masks(model), (2, n_lam, n_seeds)
     return Sweep(lambdas=lambdas, apl=apl_mlp(masks).reshape(shape),
                  test_accuracy=accuracy(model, x_test, y_test).reshape(shape),
                  train_accuracy=accuracy(model, x, y).reshape(shape),
                  masks=[m.reshape(*shape, -1) for m in masks], model=model)
+
+
+def check_trained(model: MLP, x: torch.Tensor, y: torch.Tensor, start_loss: np.ndarray, lr: float) -> None:
+    """Raise `TrainingDiverged` unless every network's final training loss is finite and at most
+    `DIVERGED` times its loss at initialisation.
+
+    `fit` already raises on a NaN or infinite loss at any step; a step size so large that the
+    weights blow up to finite but huge values (lr = 1e30) leaves a finite loss of 1e90 and
+    chance accuracy, which this catches. With the penalty alone, a network ends no worse than a
+    linear classifier, whose cross-entropy is below that at initialisation times `DIVERGED`.
+    """
+    with torch.no_grad():
+        end = losses(model.hidden(x)[-1], y, "cross_entropy").cpu().numpy()
+    bad = ~np.isfinite(end) | (end > DIVERGED * np.asarray(start_loss))
+    if bad.any():
+        raise TrainingDiverged(
+            f"training diverged: final loss {end[bad][:4]} of {int(bad.sum())} network(s) against "
+            f"{np.asarray(start_loss)[bad][:4]} at initialisation, with lr={lr}; lower the learning rate")
 
 
 def effective_masks(model: MLP, x: torch.Tensor) -> list[np.ndarray]:
@@ -298,3 +323,55 @@ def effective_masks(model: MLP, x: torch.Tensor) -> list[np.ndarray]:
     with torch.no_grad():
         zs = model.hidden(x)[:-1]
     return [(((z > 0).any(1) & (z < 0).any(1)) & (a < 1)).cpu().numpy() for z, a in zip(zs, model.slopes)]
+
+
+@dataclass
+class RandomControl:
+    """Networks linearised at random with the same number of linear units per layer as the
+    penalty-found networks of one regime of a `Sweep`; arrays have shape (n_lambda, n_seeds)."""
+
+    apl: np.ndarray
+    test_accuracy: np.ndarray
+
+
+def random_linearisation(sw: Sweep, x, y, x_test, y_test, *, regime: int, finetune_steps: int, lr: float,
+                         rng: np.random.Generator, grid: float = GRID) -> RandomControl:
+    """The control of the penalty: linearise units at random instead of where the penalty did.
+
+    For every (λ_i, sub-seed s), start from the unpenalised network (λ = 0, same sub-seed) of
+    `sw`, set to 1 the slopes of as many units per layer as network (regime, i, s) has linear
+    units, chosen uniformly at random, freeze the slopes and fine-tune weights and biases for
+    `finetune_steps` Adam steps on the grid, as `sweep` fine-tunes. Both networks then have the
+    same APL (unless the λ = 0 network already has more linear units in a layer, which stay
+    linear; compare the returned `apl`); only *which* units are linear differs.
+    """
+    if regime not in (0, 1):
+        raise ValueError(f"regime must be 0 (early) or 1 (late), got {regime!r}")
+    check_int("finetune_steps", finetune_steps)
+    src = sw.model
+    n_lam, n_seeds = sw.apl.shape[1:]
+    e_total = 2 * n_lam * n_seeds
+    dtype, device = src.weights[0].dtype, src.weights[0].device
+    d_in, d_out = src.weights[0].shape[2], src.weights[-1].shape[1]
+    model = MLP(d_in, list(src.dims[1:-1]), d_out, depth=src.depth, activation="prelu", bias=True,
+                ensemble=n_lam * n_seeds, dtype=dtype, device=device)
+    base = np.arange(e_total).reshape(2, n_lam, n_seeds)[regime, 0]          # λ = 0 of each sub-seed
+    source = torch.as_tensor(np.tile(base, n_lam), device=device)           # member (i, s) <- (0, s)
+    with torch.no_grad():
+        for dst, p in zip(model.parameters(), src.parameters()):
+            dst.copy_(p[source])
+        for a, m in zip(model.slopes, sw.masks):
+            n_linear = (~m[regime]).reshape(n_lam * n_seeds, -1).sum(-1)
+            for e, k in enumerate(n_linear):
+                free = np.flatnonzero(a[e].cpu().numpy() < 1.0)        # units still nonlinear at λ = 0
+                need = max(int(k) - (a.shape[1] - free.size), 0)
+                a[e, torch.as_tensor(rng.permutation(free)[:need], device=device)] = 1.0
+    tx = lambda v: torch.as_tensor(v, dtype=dtype, device=device)          # noqa: E731
+    ty = lambda v: torch.as_tensor(v, dtype=torch.long, device=device)     # noqa: E731
+    x, y = tx(x), ty(y)
+    start_loss = fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1), loss="cross_entropy",
+                     optimizer="adam", lr=lr, grid=grid, params=list(model.weights) + list(model.biases)).loss[0]
+    check_trained(model, x, y, start_loss, lr)
+    shape = (n_lam, n_seeds)
+    return RandomControl(apl=apl_mlp(linear_masks(model)).reshape(shape),
+                         test_accuracy=accuracy(model, tx(x_test), ty(y_test)).reshape(shape))
