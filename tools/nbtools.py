@@ -52,8 +52,11 @@ def provenance() -> dict:
                 break
     except OSError:
         pass
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+    except OSError:  # no git (a copy of the tree on another machine)
+        commit = "unknown"
     kernels = {k: os.environ[k] for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "OPENBLAS_CORETYPE") if k in os.environ}
     return {"cpu": cpu, "simd": torch.backends.cpu.get_cpu_capability(), "kernel_settings": kernels,
             "os": platform.platform(), "python": platform.python_version(), "torch": version("torch"),
