@@ -1,13 +1,13 @@
 """Every chapter refuses bad parameters at once, with a message naming the parameter.
 
 Each case is a real papermill run of a chapter notebook; the run must fail in the setup
-cell (within seconds, before any training) with a ValueError that names the parameter.
+cell (before any training) with a ValueError that names the parameter. "At once" is checked by
+where it fails, not by a wall-clock limit, which a busy machine breaks.
 The checks are one function (`linearity.setup`), so every case runs on one chapter and the
 cases that depend on a chapter's own cells (its parameters cell, its setup cell importing
 the package again) run on all of them.
 """
 
-import time
 from pathlib import Path
 
 import papermill as pm
@@ -37,10 +37,9 @@ RUNS = [(nb, case) for case in sorted(CASES) for nb in (NOTEBOOKS if case in EVE
 @pytest.mark.parametrize(("notebook", "case"), RUNS, ids=[f"{nb.stem}-{case}" for nb, case in RUNS])
 def test_bad_parameter_fails_fast_and_names_it(notebook, case, tmp_path):
     params, message = CASES[case]
-    start = time.perf_counter()
     with pytest.raises(pm.PapermillExecutionError) as err:
         pm.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters=params,
                             progress_bar=False, cwd=str(notebook.parent), log_output=False)
     assert err.value.ename == "ValueError"
     assert message in err.value.evalue
-    assert time.perf_counter() - start < 30
+    assert "lin.setup(globals())" in err.value.source, "the run went past the setup cell before failing"
