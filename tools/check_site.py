@@ -121,10 +121,8 @@ def check_pages(html_dir: Path, shots: Path | None = None) -> dict[str, list[str
             problems += [f"error box: {e!r}" for e in facts["errors"]]
             if facts["mathNodes"] and not facts["typeset"]:
                 problems.append(f"{facts['mathNodes']} equations, none typeset by MathJax")
-            for pattern, what in RAW_TEXT:
-                m = pattern.search(text)
-                if m:
-                    problems.append(f"{what}: {text[max(0, m.start() - 30): m.end() + 30]!r}")
+            for pattern, what in RAW_TEXT:   # every occurrence, so one run lists everything to fix
+                problems += [f"{what}: {text[max(0, m.start() - 30): m.end() + 30]!r}" for m in pattern.finditer(text)]
             layout = tab.evaluate(LAYOUT_JS)
             problems += [f"display equation wider than the text column: {w!r}" for w in layout["wide"]]
             tab.set_viewport_size({"width": 390, "height": 844})

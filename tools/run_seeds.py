@@ -6,7 +6,7 @@
 
 Executed copies go to _build/seeds/; the original notebooks are not touched. A run of every
 chapter at several seeds (`make seeds`) also writes book/data/seeds.json, the claim × seed table
-that the reproducibility report shows.
+that the reproducibility report shows; a run of some chapters at that table's seeds replaces their rows.
 """
 
 import json
@@ -34,10 +34,14 @@ for (nb, out, params), (_, seconds, error) in zip(jobs, execute_many(jobs)):
         rows.append((nb.stem, c["name"], params["seed"], c["value"], c["expected"], c["passed"]))
     table[nb.stem]["runs"][str(params["seed"])] = {
         "error": error, "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]} for c in claims]}
-if len(seeds) > 1 and chapters == NOTEBOOKS:
-    (ROOT / "book" / "data").mkdir(parents=True, exist_ok=True)
-    (ROOT / "book" / "data" / "seeds.json").write_text(json.dumps(
-        {"seeds": seeds, "scale": "ci", "provenance": provenance(), "chapters": table}, indent=1, ensure_ascii=False) + "\n")
+stored_path = ROOT / "book" / "data" / "seeds.json"
+stored = json.loads(stored_path.read_text()) if stored_path.exists() else None
+if len(seeds) > 1 and (chapters == NOTEBOOKS or (stored and stored["seeds"] == seeds)):
+    # every chapter: a new table; some chapters at the table's seeds: their rows are replaced
+    merged = (stored["chapters"] if chapters != NOTEBOOKS else {}) | table
+    stored_path.parent.mkdir(parents=True, exist_ok=True)
+    stored_path.write_text(json.dumps({"seeds": seeds, "scale": "ci", "provenance": provenance(),
+                                       "chapters": merged}, indent=1, ensure_ascii=False) + "\n")
 if len(seeds) > 1 or "--table" in sys.argv:
     print(f"\n{'chapter':<30} {'claim':<38} {'seed':>4} {'value':>10}  {'expected':<22} holds")
     for chapter, name, seed, value, expected, passed in sorted(rows):
