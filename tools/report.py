@@ -103,8 +103,9 @@ for nb in NOTEBOOKS:
 
 if seeds:
     lines += ["", "## Claims at other seeds", "",
-              f"`make seeds` ran every chapter at seeds {', '.join(map(str, seeds['seeds']))} ({seeds['scale']} scale, "
-              f"commit `{seeds['provenance']['commit']}`, {seeds['provenance']['date']}). A value marked ✘ does not hold."]
+              f"`make seeds` ran every chapter at seeds {', '.join(map(str, seeds['seeds']))} ({seeds['scale']} scale; "
+              f"latest run: commit `{seeds['provenance']['commit']}`, {seeds['provenance']['date']}). A value marked ✘ "
+              "does not hold; a chapter whose code changed since its run is marked stale."]
     for nb in NOTEBOOKS:
         runs = seeds["chapters"].get(nb.stem)
         if not runs:
