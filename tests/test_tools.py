@@ -110,10 +110,12 @@ def test_a_chapter_runs_where_home_and_the_matplotlib_config_cannot_be_written(t
 def test_every_chapter_states_a_verdict_and_the_report_shows_it():
     from nbtools import verdicts_of
 
+    from linearity.claims import VERDICTS
+
     for nb in NOTEBOOKS:
         verdicts = verdicts_of(nb)
         assert verdicts, f"{nb.name}: no claims.verdict(...) in its claims cell"
-        assert all(v["status"] in lin.claims.VERDICTS and v["text"] for v in verdicts)
+        assert all(v["status"] in VERDICTS and v["text"] for v in verdicts)
     subprocess.run([sys.executable, str(ROOT / "tools" / "report.py")], cwd=ROOT, check=True, capture_output=True)
     glance = (ROOT / "book" / "_generated" / "glance.md").read_text()
     assert glance.count("{doc}") == len(NOTEBOOKS) and "(no verdict stored)" not in glance
