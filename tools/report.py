@@ -32,6 +32,11 @@ def load(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def marked(claim: dict) -> str:
+    """A stored claim's value, marked ✘ when it does not hold."""
+    return cell(claim["value"]) + ("" if claim["passed"] else " ✘")
+
+
 def premises(claim: dict) -> str:
     names = claim.get("premises", [])
     return f" (rests on: {', '.join(f'`{n}`' for n in names)})" if names else ""
@@ -93,7 +98,7 @@ for nb in NOTEBOOKS:
         extra = ""
         if big:
             b = big_values.get(c["name"])
-            extra = f" {cell(b['value']) + ('' if b['passed'] else ' ✘') if b else '—'} |"
+            extra = f" {marked(b) if b else '—'} |"
         lines.append(f"| `{c['name']}` | {cell(c['expected'])} | {cell(c['value'])} |{extra} "
                      f"{'✔' if c['passed'] else '**✘**'} | {cell(c['paper'])}{premises(c)} |")
     if big:
@@ -118,7 +123,7 @@ if seeds:
             row = []
             for s in order:
                 c = next((c for c in runs["runs"][s]["claims"] if c["name"] == name), None)
-                row.append("—" if c is None else cell(c["value"]) + ("" if c["passed"] else " ✘"))
+                row.append("—" if c is None else marked(c))
             lines.append(f"| `{name}` | " + " | ".join(row) + " |")
         errors = [f"seed {s}: {cell(runs['runs'][s]['error'])}" for s in order if runs["runs"][s]["error"]]
         lines += ["", "Failed runs: " + "; ".join(errors)] if errors else []

@@ -50,17 +50,14 @@ def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
 
 
 def citations() -> dict[str, str]:
-    """{bibtex key: 'Zhang et al. 2025'} from book/references.bib."""
-    labels = {}
-    text = (ROOT / "book" / "references.bib").read_text()
-    for key, body in re.findall(r"@\w+\{([^,]+),(.*?)\n\}", text, re.S):
-        authors = re.search(r"author\s*=\s*\{(.*?)\}\s*,?\n", body, re.S)
-        year = re.search(r"year\s*=\s*\{(\d+)\}", body)
-        names = [a.split(",")[0].replace("{", "").replace("}", "").replace('\\"o', "ö").strip()
-                 for a in (authors[1] if authors else key).split(" and ")]
-        who = names[0] if len(names) == 1 else " & ".join(names) if len(names) == 2 else f"{names[0]} et al."
-        labels[key.strip()] = f"{who} {year[1] if year else ''}".strip()
-    return labels
+    """{bibtex key: 'Zhang et al. 2025'}: the labels of the book's bibliography (book/_ext/authoryear.py)."""
+    from pybtex.database import parse_file
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from authoryear import AuthorYearLabels
+
+    entries = parse_file(str(ROOT / "book" / "references.bib")).entries
+    return dict(zip(entries.keys(), AuthorYearLabels().format_labels(entries.values())))
 
 
 def plain_markdown(source: str, glue: dict[str, str], cites: dict[str, str]) -> str:
