@@ -154,3 +154,34 @@ def test_half_time_interpolates():
     steps = np.array([0, 10, 20])
     assert lin.train.half_time(steps, np.array([1.0, 0.8, 0.4])) == pytest.approx(17.5)
     assert np.isnan(lin.train.half_time(steps, np.array([1.0, 0.9, 0.8])))
+
+
+@pytest.mark.parametrize("activation, alpha", [("relu", 0.0), ("leaky", 0.3)])
+def test_activations_match_sigma_in_values_and_gradients(activation, alpha):
+    """The fast relu / leaky_relu path of MLP equals σ_α of `sigma`, also at z = 0 exactly."""
+    m = lin.models.MLP(3, 8, 1, activation=activation, alpha=alpha, generator=gen())
+    z = torch.tensor([-2.0, -0.0, 0.0, 1e-300, 3.0], dtype=torch.float64, requires_grad=True)
+    z2 = z.detach().clone().requires_grad_()
+    a, b = m._act(z, None), lin.models.sigma(z2, alpha)
+    assert torch.equal(a, b)
+    a.sum().backward(), b.sum().backward()
+    assert torch.equal(z.grad, z2.grad)
+
+
+@pytest.mark.parametrize("penalty", [None, lambda step, m: 0.01 * (1 - m.slopes[0]).sum(-1)])
+def test_chunked_training_equals_whole_ensemble(penalty):
+    x, y = regression_problem()
+    models = [lin.models.MLP(3, 6, 1, activation="prelu", bias=True, ensemble=5, generator=gen()) for _ in range(2)]
+    runs = [lin.train.fit(m, x, y, lr=0.01, steps=30, optimizer="adam", penalty=penalty, chunk=c)
+            for m, c in zip(models, (None, 2))]
+    assert np.allclose(runs[0].loss, runs[1].loss, rtol=1e-12, atol=0)
+    for p, q in zip(*(m.parameters() for m in models)):
+        assert torch.allclose(p, q, rtol=1e-10, atol=1e-14)
+
+
+def test_chunk_needs_an_ensemble_and_shared_inputs():
+    x, y = regression_problem()
+    with pytest.raises(ValueError, match="chunk"):
+        lin.train.fit(lin.models.MLP(3, 4, 1, generator=gen()), x, y, lr=0.1, steps=1, chunk=2)
+    with pytest.raises(ValueError, match="chunk"):
+        lin.train.fit(lin.models.MLP(3, 4, 1, ensemble=2, generator=gen()), x, y, lr=0.1, steps=1, chunk=0)

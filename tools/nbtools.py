@@ -104,7 +104,7 @@ def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
 
 
 def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
-            timeout: int = 600, source: Path | None = None) -> tuple[Path, float, str | None]:
+            timeout: int | None = 600, source: Path | None = None) -> tuple[Path, float, str | None]:
     """Run the notebook `source` (default `path`) with papermill, in the folder of `path`.
 
     With `out`, the executed copy goes there. Without it, the run refreshes `path`: only if

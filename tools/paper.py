@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     failures = 0
     with ProcessPoolExecutor(max_workers=args.workers) as pool:   # each chapter is stored as soon as it ends
-        futures = {pool.submit(execute, *job): job for job in jobs}
+        futures = {pool.submit(execute, *job, timeout=None): job for job in jobs}   # no cell time limit
         for future in as_completed(futures):
             nb, out, _ = futures[future]
             _, seconds, error = future.result()

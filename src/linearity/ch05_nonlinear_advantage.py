@@ -35,6 +35,7 @@ from .models import MLP
 from .train import TrainingDiverged, fit, losses
 
 GRID = 2.0**-24   # fixed-point grid of the sweeps' parameters (see `linearity.train.fit`)
+CHUNK = 48        # ensemble members per forward/backward pass (`linearity.train.fit`): fits the cache
 DIVERGED = 10.0   # a final loss above DIVERGED × the initial loss means the training blew up
 
 
@@ -283,7 +284,7 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
     def pull(step: int, m: MLP) -> torch.Tensor:
         return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
 
-    common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid)
+    common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid, chunk=CHUNK)
     start_loss = fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull,
                      **common).loss[0]
     snap_slopes(model, eps)
@@ -370,7 +371,8 @@ def random_linearisation(sw: Sweep, x, y, x_test, y_test, *, regime: int, finetu
     ty = lambda v: torch.as_tensor(v, dtype=torch.long, device=device)     # noqa: E731
     x, y = tx(x), ty(y)
     start_loss = fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1), loss="cross_entropy",
-                     optimizer="adam", lr=lr, grid=grid, params=list(model.weights) + list(model.biases)).loss[0]
+                     optimizer="adam", lr=lr, grid=grid, params=list(model.weights) + list(model.biases),
+                     chunk=CHUNK).loss[0]
     check_trained(model, x, y, start_loss, lr)
     shape = (n_lam, n_seeds)
     return RandomControl(apl=apl_mlp(linear_masks(model)).reshape(shape),

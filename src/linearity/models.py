@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .checks import check_choice, check_int, check_number, check_slope
@@ -105,28 +106,34 @@ class MLP(nn.Module):
         """Number of weight matrices."""
         return len(self.weights)
 
-    def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Pre-activations z_1, …, z_{L−1} of the hidden layers and the output z_L, each (E, n, width)."""
+    def hidden(self, x: torch.Tensor, members: slice = slice(None)) -> list[torch.Tensor]:
+        """Pre-activations z_1, …, z_{L−1} of the hidden layers and the output z_L, each (E, n, width).
+
+        `members` selects ensemble members (inputs x of shape (n, d_in), shared by all of them).
+        """
         h = x if x.dim() == 3 else x.unsqueeze(0)
+        pick = (lambda t: t) if members == slice(None) else (lambda t: t[members])   # noqa: E731
         zs = []
         for k, w in enumerate(self.weights):
-            z = h @ w.transpose(1, 2)
+            z = h @ pick(w).transpose(1, 2)
             if self.biases:
-                z = z + self.biases[k].unsqueeze(1)
+                z = z + pick(self.biases[k]).unsqueeze(1)
             zs.append(z)
             if k < self.depth - 1:
-                h = self._act(z, k)
+                h = self._act(z, pick(self.slopes[k]) if self.slopes else None)
         return zs
 
-    def _act(self, z: torch.Tensor, k: int) -> torch.Tensor:
+    def _act(self, z: torch.Tensor, slope: torch.Tensor | None) -> torch.Tensor:
         if self.activation == "linear":
             return z
         if self.activation == "prelu":
             # σ_α(z) = relu(z) + α (z − relu(z)): the same values and gradients as `sigma` for
             # α ∈ [0, 1], and a backward pass several times faster on a CPU than torch.where's
             p = torch.relu(z)
-            return p + self.slopes[k].unsqueeze(1) * (z - p)
-        return sigma(z, 0.0 if self.activation == "relu" else self.alpha)
+            return p + slope.unsqueeze(1) * (z - p)
+        # the same values and gradients as `sigma` (also at z = 0), with a backward pass
+        # several times faster on a CPU than torch.where's
+        return torch.relu(z) if self.activation == "relu" else F.leaky_relu(z, self.alpha)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Outputs, shape (n, d_out) for one network or (E, n, d_out) for an ensemble."""

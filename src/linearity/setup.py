@@ -140,6 +140,24 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(1)
+    keep_freed_memory()
+
+
+def keep_freed_memory() -> None:
+    """Let glibc's malloc reuse freed blocks of up to 32 MiB instead of returning them to the system.
+
+    A training step allocates and frees the same megabyte-sized tensors thousands of times; by
+    default each one above 128 KiB is a fresh mmap whose pages fault in again (it showed as
+    system CPU time: a third of a width-256 network's step). No effect where libc is not glibc.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 2**25)   # M_MMAP_THRESHOLD: 32 MiB, glibc's largest allowed value
+        libc.mallopt(-1, 2**30)   # M_TRIM_THRESHOLD: keep up to 1 GiB of freed heap
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def setup(namespace: Mapping[str, Any] | None = None, **given: Any) -> Run:

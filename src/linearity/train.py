@@ -78,13 +78,16 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float |
           record_weights: Iterable[int] = (), params: Iterable[torch.nn.Parameter] | None = None,
           callback: Callable[[int, torch.nn.Module], None] | None = None,
           penalty: Callable[[int, torch.nn.Module], torch.Tensor] | None = None,
-          grid: float | None = None) -> History:
+          grid: float | None = None, chunk: int | None = None) -> History:
     """Train `model` on the full batch (x, y) for `steps` updates and return its `History`.
 
     `record_every` sets how often the loss is stored (the last step always is);
     `record_weights` lists steps whose weights are stored; `params` restricts what is
     trained (default: all parameters); `callback(step, model)` runs before every update and
     once after the last (so a projection there is applied after every update).
+    `chunk=k` runs forward and backward pass k ensemble members at a time (inputs shared by all
+    members): the members are independent, so the update is the same up to rounding, and for
+    hundreds of small networks the smaller tensors stay in the CPU's cache (about twice as fast).
     Raises `TrainingDiverged` naming the step and learning rate if the loss is NaN/inf.
     """
     check_choice("loss", loss, LOSSES)
@@ -96,6 +99,11 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float |
     ensemble = getattr(model, "ensemble", None)
     eta = _check_lr(lr, ensemble)
     params = list(model.parameters() if params is None else params)
+    if chunk is not None:
+        check_int("chunk", chunk, 1)
+        if ensemble is None or x.dim() != 2:
+            raise ValueError("chunk needs an ensemble model and inputs x of shape (n, d_in) shared by its members")
+    slices = [slice(i, i + chunk) for i in range(0, ensemble, chunk)] if chunk is not None else None
     if optimizer == "adam":
         if eta.numel() > 1:
             raise ValueError("lr must be a single number with optimizer='adam'")
@@ -110,7 +118,18 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float |
             callback(step, model)
         if step in wanted:
             weights[step] = [w.detach().cpu().numpy().copy() for w in model.weights]
-        per_net = losses(model.hidden(x)[-1], y, loss)
+        if slices is None:
+            per_net = losses(model.hidden(x)[-1], y, loss)
+        else:   # forward and backward pass of each chunk at once, its gradients summed into `grads`
+            parts, grads = [], [torch.zeros_like(p) for p in params]
+            for members in slices:
+                part = losses(model.hidden(x, members)[-1], y, loss)
+                parts.append(part.detach())
+                if step < steps:
+                    for g, d in zip(grads, torch.autograd.grad(part.sum(), params, allow_unused=True)):
+                        if d is not None:
+                            g += d
+            per_net = torch.cat(parts)
         if not torch.isfinite(per_net).all():
             raise TrainingDiverged(
                 f"training diverged: loss is {per_net.detach().cpu().numpy()} at step {step} "
@@ -121,8 +140,13 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float |
             rec_loss.append(per_net.detach().cpu().numpy().copy())
         if step == steps:
             break
-        objective = per_net if penalty is None else per_net + penalty(step, model)
-        grads = torch.autograd.grad(objective.sum(), params)
+        if slices is None:
+            objective = per_net if penalty is None else per_net + penalty(step, model)
+            grads = torch.autograd.grad(objective.sum(), params)
+        elif penalty is not None:
+            for g, d in zip(grads, torch.autograd.grad(penalty(step, model).sum(), params, allow_unused=True)):
+                if d is not None:
+                    g += d
         with torch.no_grad():
             if optimizer == "adam":
                 for p, g in zip(params, grads):
