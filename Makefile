@@ -18,7 +18,7 @@ help:
 	@echo "make bench      time every chapter and the book build (writes _build/bench.json)"
 	@echo "make test-site  build the book and check every page in headless Chromium"
 	@echo "make student    student notebooks without solutions in _build/student (executed)"
-	@echo "make pdf        the whole book as a PDF (installs Debian's TeX packages)"
+	@echo "make pdf        the whole book as a PDF, offered on the site (installs Debian's TeX packages)"
 	@echo "make venv       only create .venv;  make clean  remove _build"
 
 venv: $(VENV)/.installed
@@ -82,6 +82,7 @@ pdf: venv
 	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES))
 	$(call stored_build,--builder pdflatex)
 	@ls -l _build/latex/book.pdf
+	$(MAKE) --no-print-directory book-stored   # the HTML book offers the new PDF for download
 
 clean:
 	rm -rf _build book/_generated

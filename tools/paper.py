@@ -38,9 +38,8 @@ def main(argv: list[str]) -> int:
     folder = ROOT / "_build" / "paper"
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(nb, folder / nb.name, {"seed": args.seed, "scale": "paper", "device": args.device}) for nb in chapters]
-    stored = json.loads(args.out.read_text()) if args.out.exists() else {"chapters": {}}
-    stored |= {"seed": args.seed, "device": args.device, "workers": args.workers, "provenance": provenance()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"seed": args.seed, "device": args.device, "workers": args.workers, "provenance": provenance()}
     failures = 0
     with ProcessPoolExecutor(max_workers=args.workers) as pool:   # each chapter is stored as soon as it ends
         futures = {pool.submit(execute, *job, timeout=None): job for job in jobs}   # no cell time limit
@@ -53,10 +52,14 @@ def main(argv: list[str]) -> int:
             failures += error is not None or held < len(claims)
             print(f"{nb.stem:<34} {run.get('cpu_seconds', float('nan')):7.1f} CPU s {seconds:7.1f} s wall  "
                   f"{held} of {len(claims)} claims hold" + (f"  FAILED: {error}" if error else ""), flush=True)
-            stored["chapters"][nb.stem] = {"inputs": run.get("inputs"), "cpu_seconds": run.get("cpu_seconds"),
-                                           "wall_seconds": round(seconds, 1), "error": error,
-                                           "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]}
-                                                      for c in claims]}
+            entry = {"inputs": run.get("inputs"), "cpu_seconds": run.get("cpu_seconds"),
+                     "wall_seconds": round(seconds, 1), "error": error,
+                     "commit": meta["provenance"]["commit"], "date": meta["provenance"]["date"],
+                     "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]} for c in claims]}
+            # read again before writing: another `make paper` of other chapters may have stored since
+            stored = json.loads(args.out.read_text()) if args.out.exists() else {"chapters": {}}
+            stored |= meta
+            stored["chapters"][nb.stem] = entry
             args.out.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
     print(f"paper: {len(jobs) - failures} of {len(jobs)} chapters ran with every claim holding -> {args.out}")
     return 1 if failures else 0

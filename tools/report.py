@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
+from datetime import datetime, timezone
 from importlib.metadata import version
 
 import nbformat
@@ -25,6 +27,12 @@ PAPERS = {"01": "Zhang, Saxe & Latham", "02": "Zhang, Saxe & Latham; Saxe et al.
 def cell(text) -> str:
     """A table cell: a `|` would end it early."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def header(columns: list[str], widths: list[int]) -> list[str]:
+    """A table's header rows, after the column widths (percent of the line) the PDF gives them."""
+    spec = "|" + "".join(f">{{\\raggedright\\arraybackslash}}\\X{{{w}}}{{100}}|" for w in widths)
+    return ["```{tabularcolumns} " + spec, "```", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
 
 
 def load(name: str) -> dict | None:
@@ -62,7 +70,7 @@ def stale(stored: dict, nb) -> str:
 
 seeds, controls, paper = load("seeds.json"), load("controls.json"), load("paper.json")
 lines = ["## At a glance", "",
-         "| chapter | paper | verdict | claims hold | premise controls | seeds |", "|---|---|---|---|---|---|"]
+         *header(["chapter", "paper", "verdict", "claims hold", "premise controls", "seeds"], [30, 17, 14, 11, 13, 15])]
 for nb in NOTEBOOKS:
     claims, verdicts = claims_of(nb), verdicts_of(nb)
     verdict = "; ".join(f"**{v['status']}**" for v in verdicts) or "(no verdict stored)"
@@ -92,8 +100,9 @@ for nb in NOTEBOOKS:
         continue
     big = (paper or {}).get("chapters", {}).get(nb.stem)
     big_values = {c["name"]: c for c in (big or {}).get("claims", [])}
-    head = "| claim | bound | value |" + (" paper scale |" if big else "") + " holds | what the paper says (premises) |"
-    lines += [head, "|" + "---|" * (head.count("|") - 1)]
+    lines += header(["claim", "bound", "value", "paper scale", "holds", "what the paper says (premises)"],
+                    [21, 11, 13, 13, 7, 35]) if big else header(
+        ["claim", "bound", "value", "holds", "what the paper says (premises)"], [24, 12, 13, 7, 44])
     for c in claims:
         extra = ""
         if big:
@@ -102,8 +111,9 @@ for nb in NOTEBOOKS:
         lines.append(f"| `{c['name']}` | {cell(c['expected'])} | {cell(c['value'])} |{extra} "
                      f"{'✔' if c['passed'] else '**✘**'} | {cell(c['paper'])}{premises(c)} |")
     if big:
+        when = f", commit `{big['commit']}`, {big['date']}" if "commit" in big else ""
         lines += ["", f"Paper scale: seed {paper['seed']}, {big['cpu_seconds']:.0f} CPU s, "
-                      f"{big['wall_seconds']:.0f} s wall{stale(big, nb)}."
+                      f"{big['wall_seconds']:.0f} s wall{when}{stale(big, nb)}."
                   + (f" The run failed: {cell(big['error'])}" if big.get("error") else "")]
 
 if seeds:
@@ -118,7 +128,7 @@ if seeds:
         order = sorted(runs["runs"], key=int)
         names = list(dict.fromkeys(c["name"] for s in order for c in runs["runs"][s]["claims"]))
         lines += ["", f"### {title(nb)}{stale(runs, nb)}", "",
-                  "| claim | " + " | ".join(f"seed {s}" for s in order) + " |", "|---|" + "---|" * len(order)]
+                  *header(["claim", *(f"seed {s}" for s in order)], [35] + [65 // len(order)] * len(order))]
         for name in names:
             row = []
             for s in order:
@@ -137,8 +147,8 @@ if controls:
         rows = [r for r in controls["controls"] if r["chapter"] == nb.stem]
         if not rows:
             continue
-        lines += ["", f"### {title(nb)}", "", "| premise off | claim | rests on it | value without the premise | claim |",
-                  "|---|---|---|---|---|"]
+        lines += ["", f"### {title(nb)}", "", *header(["premise off", "claim", "rests on it", "value without the premise",
+                                                      "claim"], [28, 34, 10, 16, 12])]
         for r in rows:
             verdict = "control passes" if r["passed"] else "**control fails**"
             lines.append(f"| `{r['premise']} = {r['off']!r}`: {verdict} | | | | |")
@@ -148,30 +158,57 @@ if controls:
             if r.get("error"):
                 lines.append(f"| | (did not reach the claims cell: {cell(r['error'])}) | | | |")
 
-lines += ["", "## Where the stored outputs were computed", "",
-          "Each chapter's outputs, which nbval compares on every `make test`, were written by `make notebooks`. "
-          "If your run differs, compare your CPU's SIMD level and versions with these.", "",
-          "| chapter | CPU | SIMD | CPU s | wall s | torch | numpy | commit | date |", "|---|---|---|---|---|---|---|---|---|"]
-for nb in NOTEBOOKS:
-    p = nbformat.read(str(nb), as_version=4).metadata.get("linearity", {}).get("provenance")
-    if p is None:
-        lines.append(f"| {doc(nb)} | (not recorded: run `make notebooks`) |||||||| ")
-        continue
+provenances = {nb: nbformat.read(str(nb), as_version=4).metadata.get("linearity", {}).get("provenance")
+               for nb in NOTEBOOKS}
+
+
+def machine(p: dict) -> list[str]:
+    """CPU, SIMD level (and kernel settings), torch and numpy of a stored run."""
     simd = p["simd"] + "".join(f", {k}={v}" for k, v in p.get("kernel_settings", {}).items())
-    lines.append(f"| {doc(nb)} | {cell(p['cpu'])} | {cell(simd)} | {p.get('cpu_seconds', '')} | {p.get('wall_seconds', '')} "
-                 f"| {p['torch']} | {p['numpy']} | `{p['commit']}` | {p['date']} |")
+    return [cell(p["cpu"]), cell(simd), p["torch"], p["numpy"]]
+
+
+machines = {tuple(machine(p)) for p in provenances.values() if p}
+shared = len(machines) == 1   # one machine wrote every chapter: say it once, not in every row
+lines += ["", "## Where the stored outputs were computed", "",
+          "Each chapter's outputs, which nbval compares on every `make test`, were written by `make notebooks`"
+          + (". All of them on {}, SIMD level {}, with torch {} and numpy {}.".format(*next(iter(machines)))
+             if shared else "; compare your CPU's SIMD level and versions with these if your run differs.")
+          + " The times are those of the run (one torch thread).", "",
+          *(header(["chapter", "CPU s", "wall s", "commit", "date"], [44, 10, 10, 13, 23]) if shared else
+            header(["chapter", "CPU", "SIMD", "torch", "numpy", "CPU s", "wall s", "commit", "date"],
+                   [20, 16, 10, 8, 7, 8, 8, 10, 13]))]
+for nb, p in provenances.items():
+    if p is None:
+        lines.append(f"| {doc(nb)} | (not recorded: run `make notebooks`) |" + " |" * (3 if shared else 7))
+        continue
+    cols = ([] if shared else machine(p)) + [str(p.get("cpu_seconds", "")), str(p.get("wall_seconds", "")),
+                                             f"`{p['commit']}`", p["date"]]
+    lines.append(f"| {doc(nb)} | " + " | ".join(cols) + " |")
 if paper:
     pv = paper["provenance"]
     lines += ["", f"The paper-scale run: {cell(pv['cpu'])}, device `{paper.get('device', 'cpu')}`, "
                   f"commit `{pv['commit']}`, {pv['date']}, {paper.get('workers', 1)} workers."]
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
-lines += ["", "## Versions used for this build of the book", "", "| package | version |", "|---|---|"]
+lines += ["", "## Versions used for this build of the book", "", *header(["package", "version"], [30, 30])]
 lines += [f"| {name} | {v} |" for name, v in versions]
 out = ROOT / "book" / "_generated" / "report.md"
 out.parent.mkdir(exist_ok=True)
 out.write_text("\n".join(lines) + "\n")
 (out.parent / "glance.md").write_text("\n".join(glance) + "\n")   # the intro's results table
+
+pdf = ROOT / "_build" / "latex" / "book.pdf"   # `make pdf`: offered on the site once it has been built
+if pdf.exists():
+    shutil.copyfile(pdf, out.parent / "book.pdf")
+    built = datetime.fromtimestamp(pdf.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d")
+    pdf_text = (f"**The whole book as one PDF:** {{download}}`book.pdf <_generated/book.pdf>` "
+                f"({pdf.stat().st_size / 2**20:.1f} MB, built {built} from the stored outputs by `make pdf`).")
+else:
+    (out.parent / "book.pdf").unlink(missing_ok=True)
+    pdf_text = ("**The whole book as one PDF:** `make pdf` builds it from the stored outputs (it installs "
+                "Debian's TeX packages if they are missing); the next `make book` offers it here.")
+(out.parent / "pdf.md").write_text(pdf_text + "\n")
 
 
 def landing_figure(nb, name: str) -> str:
