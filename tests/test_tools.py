@@ -1,6 +1,7 @@
 """The edit loop loses nothing; stored notebooks are written atomically; twins are canonical."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,15 @@ def test_every_chapter_states_a_verdict_and_the_report_shows_it():
     subprocess.run([sys.executable, str(ROOT / "tools" / "report.py")], cwd=ROOT, check=True, capture_output=True)
     glance = (ROOT / "book" / "_generated" / "glance.md").read_text()
     assert glance.count("{doc}") == len(NOTEBOOKS) and "(no verdict stored)" not in glance
+    # every table tells the PDF its column widths (LaTeX cut off 4 of 6 columns without them),
+    # one width per column, adding up to at most the line
+    lines = (ROOT / "book" / "_generated" / "report.md").read_text().splitlines()
+    heads = [i for i, line in enumerate(lines) if line.startswith("|---")]
+    assert len(heads) >= 2 * len(NOTEBOOKS)
+    for i in heads:
+        assert lines[i - 4].startswith("```{tabularcolumns}"), lines[i - 1]
+        widths = [int(w) for w in re.findall(r"\\X\{(\d+)\}\{100\}", lines[i - 4])]
+        assert len(widths) == lines[i - 1].count("|") - 1 and sum(widths) <= 100, lines[i - 1]
 
 
 def test_a_stored_run_goes_stale_when_code_changes_not_prose(tmp_path):
