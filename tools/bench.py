@@ -6,8 +6,9 @@
 Measures, on this machine with the existing .venv: each notebook's wall and CPU seconds
 (user + system, the kernel included) under papermill at each scale (median of `--runs`), cold
 `make book` (no _build, no execution cache), warm `make book` (nothing changed), the nbval
-stage, and the speed-up of the linear-networks chapter's vectorised training over its
-one-trial-at-a-time reference loop (`tools/bench_chains.py`, both measured in this run). Where
+stage, the speed-up of the linear-networks chapter's vectorised training over its
+one-trial-at-a-time reference loop (`tools/bench_chains.py`, both measured in this run), and
+those of the package's training speed-ups over what they replaced (`tools/bench_training.py`). Where
 paper scale is not run, the CPU seconds of the stored `make paper` run (book/data/paper.json)
 are printed beside the ci ones, marked stale when the chapter's code changed since.
 """
@@ -63,8 +64,10 @@ def main() -> int:
     result["make_book_warm"] = timed(["make", "--no-print-directory", "book"])
     result["nbval"] = timed([str(BIN / "python"), "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval", "notebooks"])
     from bench_chains import benchmark
+    from bench_training import benchmark as benchmark_training
 
     result["chains"] = benchmark()
+    result["training"] = benchmark_training()
     total_ci = sum(v.get("ci", 0.0) for v in result["notebooks"].values())  # wall seconds
     result["all_notebooks_ci"] = total_ci
 
@@ -86,6 +89,11 @@ def main() -> int:
     print(f"{'make book, cold':<44} {result['make_book_cold']:9.1f}  ≤ 300")
     print(f"{'make book, warm':<44} {result['make_book_warm']:9.1f}  ≤ 30")
     print(f"{'nbval stage':<44} {result['nbval']:9.1f}")
+    t = result["training"]
+    print(f"{'width-256 ReLU step: torch.where, relu (s)':<44} {t['relu_where_s_per_step']:9.3g} "
+          f"{t['relu_s_per_step']:9.3g}  speed-up {t['relu_speedup']:.2f}")
+    print(f"{'chapter 5 paper sweep step: whole, chunked (s)':<44} {t['sweep_whole_s_per_step']:9.3g} "
+          f"{t['sweep_chunked_s_per_step']:9.3g}  speed-up {t['sweep_speedup']:.2f}")
     if result["chains"]:
         for key, value in result["chains"].items():
             print(f"{'chains: ' + key:<44} {value if isinstance(value, str) else f'{value:9.3g}'}")
