@@ -110,6 +110,8 @@ for nb in NOTEBOOKS:
             extra = f" {marked(b) if b else '—'} |"
         lines.append(f"| `{c['name']}` | {cell(c['expected'])} | {cell(c['value'])} |{extra} "
                      f"{'✔' if c['passed'] else '**✘**'} | {cell(c['paper'])}{premises(c)} |")
+    if paper and not big:
+        lines += ["", "No paper-scale run of this chapter is stored (`make paper`; its parameters table says what it costs)."]
     if big:
         when = f", commit `{big['commit']}`, {big['date']}" if "commit" in big else ""
         lines += ["", f"Paper scale: seed {paper['seed']}, {big['cpu_seconds']:.0f} CPU s, "
