@@ -87,8 +87,7 @@ def fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float |
     once after the last (so a projection there is applied after every update).
     `chunk=k` runs forward and backward pass k ensemble members at a time (inputs shared by all
     members): the members are independent, so the update is the same up to rounding, and for
-    hundreds of small networks the smaller tensors stay in the CPU's cache (chapter 5's paper-scale
-    sweep of 352 networks: about twice as fast, `make bench`; little gain for small ensembles).
+    hundreds of small networks the smaller tensors stay in the CPU's cache (about twice as fast).
     Raises `TrainingDiverged` naming the step and learning rate if the loss is NaN/inf.
     """
     check_choice("loss", loss, LOSSES)
