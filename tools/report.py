@@ -189,8 +189,9 @@ for nb, p in provenances.items():
     lines.append(f"| {doc(nb)} | " + " | ".join(cols) + " |")
 if paper:
     pv = paper["provenance"]
-    lines += ["", f"The paper-scale run: {cell(pv['cpu'])}, device `{paper.get('device', 'cpu')}`, "
-                  f"commit `{pv['commit']}`, {pv['date']}, {paper.get('workers', 1)} workers."]
+    lines += ["", f"The paper-scale runs: {cell(pv['cpu'])}, device `{paper.get('device', 'cpu')}`; chapters run "
+                  f"at different times, with the commit and date under each table where the run recorded them (latest: commit "
+                  f"`{pv['commit']}`, {pv['date']}, {paper.get('workers', 1)} workers)."]
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
 lines += ["", "## Versions used for this build of the book", "", *header(["package", "version"], [30, 30])]
