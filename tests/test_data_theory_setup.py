@@ -146,6 +146,25 @@ def test_claims_assert_and_report(capsys):
         nan.summary()
 
 
+def test_a_claim_holds_only_when_its_null_does_not(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    claims = lin.claims.Claims()
+    claims.check("falsifiable", 0.05, lt=0.12, null=(0.92, "at initialisation"))
+    claims.check("already_at_init", 0.05, lt=0.12, null=(0.08, "at initialisation"))
+    claims.check("nan_null", 0.05, lt=0.12, null=(float("nan"), "on an empty set"))
+    with pytest.raises(AssertionError, match="already_at_init.*also meets the bound") as failed:
+        claims.summary()
+    assert "falsifiable" not in str(failed.value) and "nan_null" in str(failed.value)
+    rows = {c["name"]: c for c in shown[0]["application/json"]["claims"]}
+    assert rows["falsifiable"]["null"] == {"value": "0.92", "label": "at initialisation", "holds": False}
+    assert rows["falsifiable"]["passed"] and not rows["already_at_init"]["passed"]
+    assert rows["already_at_init"]["value_holds"] and rows["already_at_init"]["null"]["holds"]
+    assert "0.92 (at initialisation)" in shown[0]["text/plain"] and "at initialisation" in shown[0]["text/html"]
+    with pytest.raises(ValueError, match="null must be"):
+        claims.check("bad_null", 0.05, lt=0.12, null=0.9)
+
+
 def test_verdicts_are_stored_with_the_claims(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
@@ -182,3 +201,20 @@ def test_numbers_are_glued_at_the_precision_they_are_stable_to():
     assert (claims.rows[0].value, claims.rows[0].shown) == (1e-12, "< 1e-12")  # glued and shown as its bound
     claims.check("ratio", 1.0000172, ge=1 - 1e-9, digits=7)
     assert claims.rows[1].shown == "1.000017"
+
+
+def test_a_figure_with_text_below_nine_pixels_at_the_column_does_not_draw():
+    import matplotlib.pyplot as plt
+
+    lin.setup(None)
+    fig, ax = plt.subplots(figsize=(11, 3.6))
+    ax.plot([0, 1], label="a legend")
+    ax.legend()
+    fig.canvas.draw()                                   # the book's style: every text ≥ 9 px
+    assert lin.plotting.small_text(fig) == []
+    ax.set_title("a 7 pt title", fontsize=7)           # a per-figure override: 5.8 px at 660 px
+    with pytest.raises(ValueError, match="a 7 pt title"):
+        fig.canvas.draw()
+    small = plt.figure(figsize=(4, 3), dpi=100)          # narrower than the column: shown at its own size
+    assert lin.plotting.displayed_px(small, 9) == pytest.approx(12.5)
+    plt.close("all")

@@ -141,3 +141,11 @@ def test_a_stored_run_goes_stale_when_code_changes_not_prose(tmp_path):
     assert inputs_hash(md.with_suffix(".ipynb")) == before
     md.write_text(md.read_text().replace("x = 1", "x = 3"))
     assert inputs_hash(md.with_suffix(".ipynb")) != before
+
+
+def test_a_stored_run_stays_current_when_only_comments_or_docstrings_change():
+    from nbtools import code_only
+
+    before = 'def f(x):\n    """Doc."""\n    return x + 1  # a comment\n'
+    assert code_only(before) == code_only('def f(x):\n    """Another doc."""\n    # new note\n    return x + 1\n')
+    assert code_only(before) != code_only('def f(x):\n    """Doc."""\n    return x + 2\n')

@@ -11,11 +11,13 @@ that starts with `premise`, and for a non-boolean the value that switches it off
 and each claim names the premises it rests on (`claims.check(..., premises=["symmetrize"])`).
 For every premise the chapter is executed (papermill, seed 0, scale "ci") with that premise
 off. The control passes when the run reaches the claims cell without any other error and
-every claim declaring the premise fails; a claim that survives the removal of a premise it
-declares is a vacuous check. The other claims are reported. The table (claim × premise →
+every claim declaring the premise fails *for the reason it is about*: with a finite value (a
+nan from an empty set or a failed fit is not a failure of the statement). A claim that
+survives the removal of a premise it declares is a vacuous check. The other claims are reported. The table (claim × premise →
 holds / fails) is written to `book/data/controls.json` with the provenance of the run, and
 the reproducibility report shows it. Exit 1 if any control fails. Naming chapters runs only
-those and writes the table to `_build/controls.json` instead (the report keeps the full run).
+those and replaces their rows in `book/data/controls.json` (other seeds, or chapters outside the
+book, go to `_build/controls.json`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import re
 import sys
 import tempfile
@@ -59,6 +62,14 @@ def premises(notebook: Path) -> dict[str, object]:
     return found
 
 
+def finite(shown: str) -> bool:
+    """Whether a stored claim value ('0.12', '< 1e-12', 'nan') is a number."""
+    try:
+        return math.isfinite(float(str(shown).lstrip("<≤ ")))
+    except ValueError:
+        return False
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=0)
@@ -76,20 +87,27 @@ def main(argv: list[str]) -> int:
             reached = bool(claims) and (error is None or "claims that do not hold" in error)
             resting = [c for c in claims if name in c.get("premises", [])]
             vacuous = [c["name"] for c in resting if c["passed"]]
-            ok = reached and bool(resting) and not vacuous
+            not_measured = [c["name"] for c in resting if not c["passed"] and not finite(c["value"])]
+            ok = reached and bool(resting) and not vacuous and not not_measured
             failures += not ok
             why = ("" if ok else " — " + ("did not reach the claims cell: " + str(error) if not reached else
                                           "no claim declares it" if not resting else
-                                          "still hold: " + ", ".join(vacuous)))
+                                          "still hold: " + ", ".join(vacuous) if vacuous else
+                                          "fail only by a value that is not a number: " + ", ".join(not_measured)))
             print(f"{nb.stem:<32} {name} = {off!r:<6} {seconds:5.1f} s  {'ok' if ok else 'FAILED'}{why}")
             for c in claims:
                 mark = "rests on it" if c in resting else "other"
                 print(f"    {c['name']:<40} {c['value']:>12} {'holds' if c['passed'] else 'fails':<6} ({mark})")
             results.append({"chapter": nb.stem, "premise": name, "off": off, "seconds": round(seconds, 1),
                             "passed": ok, "error": None if reached else str(error),
-                            "claims": [{"name": c["name"], "value": c["value"], "holds": c["passed"], "rests": c in resting}
+                            "claims": [{"name": c["name"], "value": c["value"], "holds": c["passed"], "rests": c in resting,
+                                        "null": c.get("null")}
                                        for c in claims]})
-    out = args.out or (ROOT / "_build" / "controls.json" if args.notebooks else OUT)
+    book_chapters = all(nb in NOTEBOOKS for nb in chapters)
+    out = args.out or (OUT if book_chapters and args.seed == 0 else ROOT / "_build" / "controls.json")
+    if out == OUT and args.notebooks and OUT.exists():   # named chapters of the book: replace their rows
+        done = {nb.stem for nb in chapters}
+        results = [r for r in json.loads(OUT.read_text())["controls"] if r["chapter"] not in done] + results
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"seed": args.seed, "provenance": provenance(), "controls": results},
                               indent=1, ensure_ascii=False) + "\n")

@@ -64,10 +64,29 @@ def provenance() -> dict:
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def code_only(source: str) -> str:
+    """`source` without comments, docstrings or layout (ast round trip), so that a stored run
+    does not go stale when only its explanation changed (PITFALLS 26); the text itself when it
+    is not plain Python (a cell magic)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source.strip()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
 def inputs_hash(notebook: Path) -> str:
-    """A short hash of what a chapter's numbers depend on: its code cells (from the .md twin)
-    and the package source. Prose edits leave it unchanged; a stored run whose hash differs
-    from the current one is stale."""
+    """A short hash of what a chapter's numbers depend on: the code of its code cells (from the
+    .md twin) and of the package, without comments and docstrings. Prose edits leave it
+    unchanged; a stored run whose hash differs from the current one is stale."""
     import hashlib
 
     import jupytext
@@ -75,9 +94,9 @@ def inputs_hash(notebook: Path) -> str:
     digest = hashlib.sha256()
     for cell in jupytext.read(notebook.with_suffix(".md")).cells:
         if cell.cell_type == "code":
-            digest.update(cell.source.strip().encode())
+            digest.update(code_only(cell.source).encode())
     for module in sorted((ROOT / "src" / "linearity").glob("*.py")):
-        digest.update(module.name.encode() + module.read_bytes())
+        digest.update(module.name.encode() + code_only(module.read_text()).encode())
     return digest.hexdigest()[:12]
 
 
