@@ -155,8 +155,10 @@ def execute(path: Path, out: Path | None = None, parameters: dict | None = None,
     return path, time.perf_counter() - start, error
 
 
-def execute_many(jobs: list[tuple], workers: int = 2) -> list[tuple[Path, float, str | None]]:
-    """Run several `execute(*job)` at once (one torch thread each, so 2 on 2 cores)."""
+def execute_many(jobs: list[tuple], workers: int | None = None) -> list[tuple[Path, float, str | None]]:
+    """Run several `execute(*job)` at once (one torch thread each, so 2 on 2 cores; the
+    environment variable BOOK_WORKERS sets another number, e.g. 1 beside other work)."""
+    workers = workers or int(os.environ.get("BOOK_WORKERS", "2"))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_execute_job, jobs))
 
