@@ -25,17 +25,25 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[book,test]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[book,test,reader]"
 	touch $@
+
+# The package as a wheel, offered on the site for readers who run a chapter elsewhere.
+WHEEL_DIR := book/_generated/wheel
+define wheel
+	rm -rf $(WHEEL_DIR) && $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w $(WHEEL_DIR) . >/dev/null; s=$$?; rm -rf build; exit $$s
+endef
 
 # Jupyter Book cache mode: only notebooks whose code changed are executed again.
 book: venv
+	$(call wheel)
 	$(PY) tools/report.py
 	$(PY) tools/student.py --no-run --out book/_generated/student
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 # Build from the outputs stored in the notebooks, executing nothing: $(call stored_build,FLAGS)
 define stored_build
+	$(call wheel)
 	$(PY) tools/report.py
 	$(PY) tools/student.py --no-run --out book/_generated/student
 	sed 's/execute_notebooks: cache/execute_notebooks: "off"/' _config.yml > _build_config.yml

@@ -35,6 +35,28 @@ def strip_run_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def git_state() -> tuple[str, bool]:
+    """(the commit checked out, whether tracked files differ from it): a commit one can check
+    out, and a plain flag instead of git's '-dirty' suffix. ('unknown', False) without git."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                 capture_output=True, text=True)
+    except OSError:  # no git (a copy of the tree on another machine)
+        return "unknown", False
+    return (head.stdout.strip() or "unknown"), bool(changed.stdout.strip())
+
+
+def commit_text(record: dict) -> str:
+    """A stored run's commit as the report shows it: '`abc1234`', with '(plus uncommitted
+    changes)' when the tree was not clean (old records carry git's '-dirty' suffix)."""
+    commit = str(record.get("commit", "unknown"))
+    dirty = record.get("dirty", False) or commit.endswith("-dirty")
+    return f"`{commit.removesuffix('-dirty')}`" + (" (plus uncommitted changes)" if dirty else "")
+
+
 def provenance() -> dict:
     """Where and with what a notebook's stored outputs were computed (shown in the report)."""
     import platform
@@ -52,15 +74,11 @@ def provenance() -> dict:
                 break
     except OSError:
         pass
-    try:
-        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip() or "unknown"
-    except OSError:  # no git (a copy of the tree on another machine)
-        commit = "unknown"
+    commit, dirty = git_state()
     kernels = {k: os.environ[k] for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "OPENBLAS_CORETYPE") if k in os.environ}
     return {"cpu": cpu, "simd": torch.backends.cpu.get_cpu_capability(), "kernel_settings": kernels,
             "os": platform.platform(), "python": platform.python_version(), "torch": version("torch"),
-            "numpy": version("numpy"), "commit": commit,
+            "numpy": version("numpy"), "commit": commit, "dirty": dirty,
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
@@ -92,7 +110,8 @@ def inputs_hash(notebook: Path) -> str:
     import jupytext
 
     digest = hashlib.sha256()
-    for cell in jupytext.read(notebook.with_suffix(".md")).cells:
+    twin = notebook.with_suffix(".md")     # a notebook without a twin (a student version) hashes itself
+    for cell in jupytext.read(twin if twin.exists() else notebook).cells:
         if cell.cell_type == "code":
             digest.update(code_only(cell.source).encode())
     for module in sorted((ROOT / "src" / "linearity").glob("*.py")):

@@ -54,7 +54,8 @@ def main(argv: list[str]) -> int:
                   f"{held} of {len(claims)} claims hold" + (f"  FAILED: {error}" if error else ""), flush=True)
             entry = {"inputs": run.get("inputs"), "cpu_seconds": run.get("cpu_seconds"),
                      "wall_seconds": round(seconds, 1), "error": error,
-                     "commit": meta["provenance"]["commit"], "date": meta["provenance"]["date"],
+                     "commit": meta["provenance"]["commit"], "dirty": meta["provenance"].get("dirty", False),
+                     "date": meta["provenance"]["date"],
                      "claims": [{"name": c["name"], "value": c["value"], "passed": c["passed"]} for c in claims]}
             # read again before writing: another `make paper` of other chapters may have stored since
             stored = json.loads(args.out.read_text()) if args.out.exists() else {"chapters": {}}

@@ -17,7 +17,7 @@ from importlib.metadata import version
 
 import nbformat
 
-from nbtools import NOTEBOOKS, ROOT, claims_of, inputs_hash, verdicts_of
+from nbtools import NOTEBOOKS, ROOT, claims_of, commit_text, git_state, inputs_hash, verdicts_of
 
 DATA = ROOT / "book" / "data"
 PAPERS = {"01": "Zhang, Saxe & Latham", "02": "Zhang, Saxe & Latham; Saxe et al.", "03": "Zhang, Saxe & Latham",
@@ -50,6 +50,19 @@ def premises(claim: dict) -> str:
     return f" (rests on: {', '.join(f'`{n}`' for n in names)})" if names else ""
 
 
+def falsifiers(claims: list[dict]) -> str:
+    """'6 with a null, 3 by a premise control': how a chapter's claims are shown able to fail."""
+    nulls = sum(c.get("null") is not None for c in claims)
+    premise_only = sum(c.get("null") is None and bool(c.get("premises")) for c in claims)
+    return f"{nulls} with a null, {premise_only} by a premise control"
+
+
+def null(claim: dict) -> str:
+    """A claim's null as a table cell: '0.92 at initialisation ✔' (✘ when the null meets the bound)."""
+    n = claim.get("null")
+    return "—" if not n else cell(f"{n['value']} {n['label']}") + (" **✘**" if n.get("holds") else "")
+
+
 def doc(nb) -> str:
     return f"{{doc}}`../notebooks/{nb.stem}`"
 
@@ -69,12 +82,18 @@ def stale(stored: dict, nb) -> str:
 
 
 seeds, controls, paper = load("seeds.json"), load("controls.json"), load("paper.json")
-lines = ["## At a glance", "",
-         *header(["chapter", "paper", "verdict", "claims hold", "premise controls", "seeds"], [30, 17, 14, 11, 13, 15])]
+build_commit, build_dirty = git_state()
+lines = [f"This page was generated from commit {commit_text({'commit': build_commit, 'dirty': build_dirty})} of "
+         "the book. Each stored run below names the commit it ran on; what decides whether its numbers belong to "
+         "this build is its inputs hash (the code of the chapter and the package, without comments and "
+         "docstrings): a run whose code changed since is marked stale.", "",
+         "## At a glance", "",
+         *header(["chapter", "paper", "verdict", "claims hold (how each can fail)", "premise controls", "seeds"],
+                 [24, 16, 14, 20, 12, 14])]
 for nb in NOTEBOOKS:
     claims, verdicts = claims_of(nb), verdicts_of(nb)
     verdict = "; ".join(f"**{v['status']}**" for v in verdicts) or "(no verdict stored)"
-    held = f"{sum(c['passed'] for c in claims)} of {len(claims)}"
+    held = f"{sum(c['passed'] for c in claims)} of {len(claims)} ({falsifiers(claims)})"
     ctl = [r for r in (controls or {}).get("controls", []) if r["chapter"] == nb.stem]
     ctl_text = f"{sum(r['passed'] for r in ctl)} of {len(ctl)} pass" if ctl else "not run"
     runs = (seeds or {}).get("chapters", {}).get(nb.stem)
@@ -100,20 +119,19 @@ for nb in NOTEBOOKS:
         continue
     big = (paper or {}).get("chapters", {}).get(nb.stem)
     big_values = {c["name"]: c for c in (big or {}).get("claims", [])}
-    lines += header(["claim", "bound", "value", "paper scale", "holds", "what the paper says (premises)"],
-                    [21, 11, 13, 13, 7, 35]) if big else header(
-        ["claim", "bound", "value", "holds", "what the paper says (premises)"], [24, 12, 13, 7, 44])
+    lines += header(["claim: what the paper says (premises)", "bound", "value", "null: where it should fail",
+                     "paper scale", "holds"], [36, 12, 10, 20, 12, 10]) if big else header(
+        ["claim: what the paper says (premises)", "bound", "value", "null: where it should fail", "holds"],
+        [42, 14, 12, 22, 10])
     for c in claims:
-        extra = ""
-        if big:
-            b = big_values.get(c["name"])
-            extra = f" {marked(b) if b else '—'} |"
-        lines.append(f"| `{c['name']}` | {cell(c['expected'])} | {cell(c['value'])} |{extra} "
-                     f"{'✔' if c['passed'] else '**✘**'} | {cell(c['paper'])}{premises(c)} |")
+        b = big_values.get(c["name"])
+        extra = f" {marked(b) if b else '—'} |" if big else ""
+        lines.append(f"| `{c['name']}`: {cell(c['paper'])}{premises(c)} | {cell(c['expected'])} | {cell(c['value'])} "
+                     f"| {null(c)} |{extra} {'✔' if c['passed'] else '**✘**'} |")
     if paper and not big:
         lines += ["", "No paper-scale run of this chapter is stored (`make paper`; its parameters table says what it costs)."]
     if big:
-        when = f", commit `{big['commit']}`, {big['date']}" if "commit" in big else ""
+        when = f", commit {commit_text(big)}, {big['date']}" if "commit" in big else ""
         lines += ["", f"Paper scale: seed {paper['seed']}, {big['cpu_seconds']:.0f} CPU s, "
                       f"{big['wall_seconds']:.0f} s wall{when}{stale(big, nb)}."
                   + (f" The run failed: {cell(big['error'])}" if big.get("error") else "")]
@@ -121,7 +139,7 @@ for nb in NOTEBOOKS:
 if seeds:
     lines += ["", "## Claims at other seeds", "",
               f"`make seeds` ran every chapter at seeds {', '.join(map(str, seeds['seeds']))} ({seeds['scale']} scale; "
-              f"latest run: commit `{seeds['provenance']['commit']}`, {seeds['provenance']['date']}). A value marked ✘ "
+              f"latest run: commit {commit_text(seeds['provenance'])}, {seeds['provenance']['date']}). A value marked ✘ "
               "does not hold; a chapter whose code changed since its run is marked stale."]
     for nb in NOTEBOOKS:
         runs = seeds["chapters"].get(nb.stem)
@@ -143,8 +161,9 @@ if seeds:
 if controls:
     lines += ["", "## Premise controls", "",
               f"`make controls` ran every chapter once per premise switched off (seed {controls['seed']}, "
-              f"commit `{controls['provenance']['commit']}`, {controls['provenance']['date']}). A control passes when "
-              "every claim resting on the premise fails without it; the other claims are shown for information."]
+              f"commit {commit_text(controls['provenance'])}, {controls['provenance']['date']}). A control passes when "
+              "every claim resting on the premise fails without it, with a value that is a number (a nan is no "
+              "failure of the statement); the other claims are shown for information."]
     for nb in NOTEBOOKS:
         rows = [r for r in controls["controls"] if r["chapter"] == nb.stem]
         if not rows:
@@ -185,13 +204,13 @@ for nb, p in provenances.items():
         lines.append(f"| {doc(nb)} | (not recorded: run `make notebooks`) |" + " |" * (3 if shared else 7))
         continue
     cols = ([] if shared else machine(p)) + [str(p.get("cpu_seconds", "")), str(p.get("wall_seconds", "")),
-                                             f"`{p['commit']}`", p["date"]]
+                                             commit_text(p), p["date"]]
     lines.append(f"| {doc(nb)} | " + " | ".join(cols) + " |")
 if paper:
     pv = paper["provenance"]
     lines += ["", f"The paper-scale runs: {cell(pv['cpu'])}, device `{paper.get('device', 'cpu')}`; chapters run "
                   f"at different times, with the commit and date under each table where the run recorded them (latest: commit "
-                  f"`{pv['commit']}`, {pv['date']}, {paper.get('workers', 1)} workers)."]
+                  f"{commit_text(pv)}, {pv['date']}, {paper.get('workers', 1)} workers)."]
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
 lines += ["", "## Versions used for this build of the book", "", *header(["package", "version"], [30, 30])]
@@ -211,7 +230,36 @@ else:
     (out.parent / "book.pdf").unlink(missing_ok=True)
     pdf_text = ("**The whole book as one PDF:** `make pdf` builds it from the stored outputs (it installs "
                 "Debian's TeX packages if they are missing); the next `make book` offers it here.")
-(out.parent / "pdf.md").write_text(pdf_text + "\n")
+(out.parent / "pdf.md").write_text("```{only} html\n" + pdf_text + "\n```\n")   # the PDF does not offer itself
+
+wheel = next((out.parent / "wheel").glob("*.whl"), None)   # `make book` builds it first
+project = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"]
+install = ["```{only} html",
+           f"Download the package, {{download}}`{wheel.name} <_generated/wheel/{wheel.name}>`, and a chapter (the "
+           "download button at the top of its page, *.ipynb*), put them in one folder, and there, with Python 3.11:"
+           if wheel else "`make book` builds the package's wheel and offers it here. From the wheel and a chapter, with Python 3.11:",
+           "```", "", "```{only} latex",
+           f"The package's wheel, `{wheel.name if wheel else 'relu_linear_book-VERSION-py3-none-any.whl'}`, is offered "
+           "for download on the web version of this page; with it and a chapter's notebook in one folder, with Python 3.11:",
+           "```", "", "```bash", "python3.11 -m venv .venv",
+           f'.venv/bin/pip install "{wheel.name if wheel else "relu_linear_book-*.whl"}[reader]"',
+           ".venv/bin/jupyter notebook 06_linear_nets_vs_regression.ipynb", "```", "",
+           "The `[reader]` extra adds Jupyter and papermill (to run a chapter with other parameters, "
+           "`.venv/bin/papermill 06_linear_nets_vs_regression.ipynb out.ipynb -p seed 7`). Every dependency is "
+           "pinned; on Linux, pip takes PyTorch's CUDA build unless you add "
+           "`--extra-index-url https://download.pytorch.org/whl/cpu` for the CPU build. From a copy of the "
+           "repository, `make book` builds everything, the environment included."]
+(out.parent / "install.md").write_text("\n".join(install) + "\n")
+version_text = project["version"]
+cite = ["```bibtex", "@book{relu_linear_book,",
+        "  author    = {{The contributors to ``When is a ReLU network a linear network?''}},",
+        "  title     = {When is a ReLU network a linear network? A reproducible companion to five papers",
+        "               on bias-free ReLU networks},",
+        f"  year      = {{2026}},", f"  version   = {{{version_text}}},",
+        f"  note      = {{Built from commit {build_commit}{' with uncommitted changes' if build_dirty else ''}}}", "}", "```"]
+(out.parent / "cite.md").write_text(
+    f"*When is a ReLU network a linear network?*, version {version_text}, built from commit `{build_commit}`"
+    + (" (with uncommitted changes)" if build_dirty else "") + ". As BibTeX:\n\n" + "\n".join(cite) + "\n")
 
 
 def landing_figure(nb, name: str) -> str:
