@@ -6,7 +6,7 @@ PY := $(BIN)/python
 JB_FLAGS := -W -n --keep-going
 SEEDS ?= 0 1 2 3 4
 
-.PHONY: help venv book book-stored test test-site notebooks seeds controls paper bench student pdf clean clean-all
+.PHONY: help venv book book-stored check-install test test-site notebooks seeds controls paper bench student pdf clean clean-all
 
 help:
 	@echo "make book       build the HTML book into _build/html (executes changed chapters)"
@@ -17,6 +17,7 @@ help:
 	@echo "make paper      every chapter at paper scale; claims and CPU seconds to book/data/paper.json"
 	@echo "make bench      time every chapter and the book build (writes _build/bench.json)"
 	@echo "make test-site  build the book and check every page in headless Chromium"
+	@echo "make check-install  the front page's install steps in a fresh venv outside the repository"
 	@echo "make student    student notebooks without solutions in _build/student (executed)"
 	@echo "make pdf        the whole book as a PDF, offered on the site (installs Debian's TeX packages)"
 	@echo "make venv       only create .venv;  make clean  remove _build"
@@ -56,6 +57,10 @@ book-stored: venv
 
 test: venv
 	tools/test.sh
+
+# The front page's install steps, literally, in a fresh venv outside the repository (.ci/run runs it).
+check-install: book-stored
+	tools/check_install.sh
 
 # Every page opened in headless Chromium (Debian's chromium): equations, images, glue, links.
 test-site: book-stored

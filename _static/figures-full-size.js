@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("main img").forEach((img) => {
     if (img.closest("a")) return;
     const link = document.createElement("a");
-    link.href = img.currentSrc || img.src;
+    link.href = img.getAttribute("src");
     link.className = "figure-full-size";
     link.title = "Open the figure full size";
     img.parentNode.insertBefore(link, img);

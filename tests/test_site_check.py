@@ -24,7 +24,7 @@ BROKEN = """<html><body><main><h1>Broken</h1>
 
 
 WIDE_TABLE = """<html><body><main><article style="width: 600px"><table><tr>
-<td style="white-space: nowrap">a claim name that will not wrap, far wider than the column of text it sits in, and more</td>
+<td style="white-space: nowrap">a claim name that will not wrap, far wider than the column of text it sits in, and more and more and more and more</td>
 <td>value</td></tr></table></article></main></body></html>"""
 TALL_ROW = """<html><body><main><article style="width: 600px"><table><tr>
 <td style="width: 20px">what the paper says, squeezed into a column a word wide, so the row grows tall</td>

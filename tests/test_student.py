@@ -77,7 +77,7 @@ Two.
     assert "0.054" in text and "600 steps" in text and "Zhang et al. (2025) show" in text
     assert "See (2.1), Figure 2.1, Theorem 2.1 and Exercise 2.2;" in text, text
     assert "$$ f(x) = x \\tag{2.1}$$" in text and "chapter 2" in text
-    assert "**Theorem (Linear part).**" in text and "Body with $x$." in text
+    assert "**Theorem 2.1 (Linear part).**" in text and "Body with $x$." in text
     assert "{" + "glue" not in text and ":label:" not in text and ":::" not in text
     assert cells[2].source == "**Figure 2.1.** The loss, as in (2.1)."      # the caption follows its figure
     kinds = [(c.cell_type, c.source.splitlines()[0]) for c in cells[3:]]

@@ -48,8 +48,8 @@ LAYOUT_JS = """() => {
   // than ROW_LINES lines of its text (a squeezed column leaves rows of blank space)
   const column = (document.querySelector('main article') || document.querySelector('main')).getBoundingClientRect();
   const tables = [...document.querySelectorAll('main table')];
-  const wideTables = tables.filter(t => t.scrollWidth > column.width + 1)
-      .map(t => `${Math.round(t.scrollWidth)} px in a ${Math.round(column.width)} px column: ` + t.innerText.slice(0, 40));
+  const wideTables = tables.filter(t => Math.max(t.scrollWidth, t.getBoundingClientRect().width) > column.width + 1)
+      .map(t => `${Math.round(Math.max(t.scrollWidth, t.getBoundingClientRect().width))} px in a ${Math.round(column.width)} px column: ` + t.innerText.slice(0, 40));
   const tallRows = [];
   for (const t of tables) for (const row of t.querySelectorAll('tr')) {
     const line = parseFloat(getComputedStyle(row.cells[0] || row).lineHeight) || 24;

@@ -54,7 +54,7 @@ def falsifiers(claims: list[dict]) -> str:
     """'6 with a null, 3 by a premise control': how a chapter's claims are shown able to fail."""
     nulls = sum(c.get("null") is not None for c in claims)
     premise_only = sum(c.get("null") is None and bool(c.get("premises")) for c in claims)
-    return f"{nulls} with a null, {premise_only} by a premise control"
+    return f"{nulls} by a null, {premise_only} by a premise"
 
 
 def null(claim: dict) -> str:
@@ -88,7 +88,7 @@ lines = [f"This page was generated from commit {commit_text({'commit': build_com
          "this build is its inputs hash (the code of the chapter and the package, without comments and "
          "docstrings): a run whose code changed since is marked stale.", "",
          "## At a glance", "",
-         *header(["chapter", "paper", "verdict", "claims hold (how each can fail)", "premise controls", "seeds"],
+         *header(["chapter", "paper", "verdict", "claims hold (shown able to fail)", "premise controls", "seeds"],
                  [24, 16, 14, 20, 12, 14])]
 for nb in NOTEBOOKS:
     claims, verdicts = claims_of(nb), verdicts_of(nb)
@@ -119,9 +119,9 @@ for nb in NOTEBOOKS:
         continue
     big = (paper or {}).get("chapters", {}).get(nb.stem)
     big_values = {c["name"]: c for c in (big or {}).get("claims", [])}
-    lines += header(["claim: what the paper says (premises)", "bound", "value", "null: where it should fail",
+    lines += header(["claim: what the paper says (premises)", "bound", "value", "null (where it should fail)",
                      "paper scale", "holds"], [36, 12, 10, 20, 12, 10]) if big else header(
-        ["claim: what the paper says (premises)", "bound", "value", "null: where it should fail", "holds"],
+        ["claim: what the paper says (premises)", "bound", "value", "null (where it should fail)", "holds"],
         [42, 14, 12, 22, 10])
     for c in claims:
         b = big_values.get(c["name"])

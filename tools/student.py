@@ -138,10 +138,13 @@ def plain_markdown(source: str, glue: dict[str, str], cites: dict[str, str],
 
     def directive(m: re.Match) -> str:
         name, arg, body = m["name"], m["arg"].strip(), m["body"]
+        label = re.search(r"^:label:\s*(\S+)", body, re.M)
         body = "\n".join(line for line in body.splitlines() if not re.match(r"^:\w[\w-]*:", line)).strip()
         title = TITLES.get(name, name.split(":")[-1].capitalize())
         if name == "exercise" and exercises is not None:
             title = next(exercises, title)
+        elif name in PRF and label and label[1] in refs:
+            title = refs[label[1]]                    # "Theorem 1.1"
         head = " ".join(t for t in (title, f"({arg})" if arg and title else arg) if t)
         return (f"**{head}.**\n\n" if head else "") + directive_free(body)
 
