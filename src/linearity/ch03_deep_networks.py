@@ -114,61 +114,80 @@ def linear_part(model: MLP, x: torch.Tensor) -> torch.Tensor:
 
 def learn_times(steps: np.ndarray, maps: np.ndarray, u: np.ndarray, s: np.ndarray, v: np.ndarray,
                 fraction: float = 0.5) -> np.ndarray:
-    """First recorded step at which mode i is learned: u_iᵀ M v_i ≥ fraction · s_i (nan if never).
+    """When mode i is learned: the first time u_iᵀ M v_i reaches fraction · s_i (nan if never).
 
-    `maps` has shape (T, ..., d_out, d_in) at `steps` (T,); u (d_out, r), s (r,), v (d_in, r).
-    Returns shape (..., r).
+    Linearly interpolated between the two recorded steps around the first crossing, so the time
+    is not a multiple of the recording interval. Use a fraction away from a level the strength
+    can stall at (the ReLU network's half-mode saddle sits exactly at 1/2 for mode 1): there a
+    last-digit overshoot would decide the time. `maps` has shape (T, ..., d_out, d_in) at
+    `steps` (T,); u (d_out, r), s (r,), v (d_in, r). Returns shape (..., r).
     """
     check_number("fraction", fraction, 0.0, 1.0, low_open=True)
-    maps, steps = np.asarray(maps), np.asarray(steps)
+    maps, steps = np.asarray(maps), np.asarray(steps, dtype=float)
     if maps.shape[0] != steps.shape[0]:
         raise ValueError(f"maps and steps must have the same length, got {maps.shape[0]} and {steps.shape[0]}")
     strength = np.einsum("ir,...ij,jr->...r", u, maps, v)  # (T, ..., r)
-    reached = strength >= fraction * np.asarray(s)
+    target = fraction * np.asarray(s, dtype=float)
+    reached = strength >= target
     first = np.argmax(reached, axis=0)
-    return np.where(reached.any(axis=0), steps[first].astype(float), np.nan)
+    prev = np.maximum(first - 1, 0)
+    b1 = np.take_along_axis(strength, first[None], 0)[0]
+    b0 = np.take_along_axis(strength, prev[None], 0)[0]
+    t1, t0 = steps[first], steps[prev]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(first > 0, t0 + (target - b0) / (b1 - b0) * (t1 - t0), t1)
+    return np.where(reached.any(axis=0), t, np.nan)
 
 
-def plateau(loss: np.ndarray, start: float, stop: float, bound: float) -> tuple[int, int, float]:
-    """The longest plateau of a loss curve between two steps (equation `deep-plateau` of chapter 3).
+def saddle_levels(s: np.ndarray) -> np.ndarray:
+    """The loss at the saddle before mode i of a network learning Σ_yx with singular values s on
+    whitened inputs (equation `deep-saddle-levels` of chapter 3): L_i = ½ Σ_{j ≥ i} s_j², the loss
+    when modes 1, …, i − 1 are learned and the others are not."""
+    s = np.asarray(s, dtype=float)
+    if s.ndim != 1 or np.any(~np.isfinite(s)) or np.any(s < 0):
+        raise ValueError(f"s must be a 1-D array of non-negative singular values, got {s!r}")
+    return 0.5 * np.cumsum((s**2)[::-1])[::-1]
 
-    `loss` (T,) is recorded at every gradient step 0, …, T − 1. Step t is *flat* when the loss
-    moves by less than `bound` on a log scale, |log L(t+1) − log L(t)| < bound. Returns
-    (length, first, smallest): the longest run of consecutive flat steps t with start ≤ t < stop,
-    the step where that run begins, and the smallest |log L(t+1) − log L(t)| over [start, stop).
-    Returns (0, start, nan) when start or stop is not finite or [start, stop) holds no step, so
-    a network without plateaus (or without learning times) reads as "no plateau".
+
+def plateau_steps(loss: np.ndarray, level: float, drop: float, start: float, stop: float,
+                  band: float = 0.05) -> tuple[int, int, int]:
+    """Steps spent at a saddle's loss level (equation `deep-plateau` of chapter 3).
+
+    `loss` (T,) is recorded at every gradient step. Counts the steps t with start ≤ t < stop at
+    which |L(t) − level| < band · drop, where `drop` is the loss the next mode removes when it is
+    learned (½ s_i² for mode i): the network sits at the saddle while that mode is still small.
+    A `start` that is nan counts nothing; a `stop` that is nan (the mode is never learned) counts
+    to the end of the run. Returns (count, first, last) with first = last = −1 when none.
     """
-    check_number("bound", bound, 0.0, low_open=True)
+    check_number("band", band, 0.0, 1.0, low_open=True)
+    check_number("drop", drop, 0.0, low_open=True)
     loss = np.asarray(loss, dtype=float)
-    if loss.ndim != 1 or len(loss) < 2 or not np.all(loss > 0):
-        raise ValueError(f"loss must be a 1-D array of at least 2 positive values, got shape {loss.shape}")
-    if not (np.isfinite(start) and np.isfinite(stop)):
-        return 0, int(start) if np.isfinite(start) else 0, float("nan")
-    lo, hi = max(int(start), 0), min(int(stop), len(loss) - 1)
-    if hi <= lo:
-        return 0, lo, float("nan")
-    moves = np.abs(np.diff(np.log(loss[lo:hi + 1])))        # steps lo, …, hi − 1
-    best, best_first, run = 0, lo, 0
-    for t, flat in enumerate(moves < bound):
-        run = run + 1 if flat else 0
-        if run > best:
-            best, best_first = run, lo + t - run + 1
-    return best, best_first, float(moves.min())
+    if loss.ndim != 1 or len(loss) < 2:
+        raise ValueError(f"loss must be a 1-D array of at least 2 values, got shape {loss.shape}")
+    if not np.isfinite(start):
+        return 0, -1, -1
+    lo = max(int(np.ceil(start)), 0)
+    hi = len(loss) if not np.isfinite(stop) else min(int(np.ceil(stop)), len(loss))
+    near = np.nonzero(np.abs(loss[lo:hi] - level) < band * drop)[0] if hi > lo else np.array([], int)
+    if near.size == 0:
+        return 0, -1, -1
+    return int(near.size), int(lo + near[0]), int(lo + near[-1])
 
 
-def plateaus_before(loss: np.ndarray, times: np.ndarray, bound: float) -> np.ndarray:
-    """The longest plateau before each learning time: `plateau` on [0, t₁), [t₁, t₂), …
+def mode_plateaus(loss: np.ndarray, t_rise: np.ndarray, s: np.ndarray, band: float = 0.05) -> np.ndarray:
+    """The plateaus of one network learning modes with singular values s (equation `deep-plateau`).
 
-    `times` (r,) are the learning times of r modes of one network (a row of `learn_times`).
-    Returns shape (r, 3), row i = (length, first, smallest) of `plateau` on the stretch that
-    ends with mode i + 1. If the modes are not learned one after another (a time is nan, or
-    the times do not increase), every length is 0: there are no stages to wait between.
+    Row i < r: `plateau_steps` at the saddle before mode i + 1, level L_{i+1} of `saddle_levels`
+    and drop ½ s_{i+1}², between the rise of the previous mode (step 0 for the first) and the
+    rise of this one (`t_rise`, shape (r,), from `learn_times`). Row r: the ReLU network's
+    half-mode saddle, level L_2 + s_1²/4 and drop s_1²/4, between the rises of modes 1 and 2.
+    Returns shape (r + 1, 3): (count, first, last) per row.
     """
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1:
-        raise ValueError(f"times must be 1-D (one network's learning times), got shape {times.shape}")
-    in_order = bool(np.all(np.isfinite(times)) and np.all(np.diff(times) > 0))
-    starts = np.concatenate([[0.0], times[:-1]])
-    return np.array([plateau(loss, a, b, bound) if in_order else (0, 0, float("nan"))
-                     for a, b in zip(starts, times)], dtype=float)
+    t_rise, s = np.asarray(t_rise, dtype=float), np.asarray(s, dtype=float)
+    if t_rise.ndim != 1 or len(t_rise) < 2 or len(s) < len(t_rise):
+        raise ValueError(f"t_rise must be 1-D with at least 2 modes and s at least as long, got {t_rise.shape}, {s.shape}")
+    levels = saddle_levels(s)
+    starts = np.concatenate([[0.0], t_rise[:-1]])
+    rows = [plateau_steps(loss, levels[i], 0.5 * s[i] ** 2, starts[i], t_rise[i], band) for i in range(len(t_rise))]
+    rows.append(plateau_steps(loss, levels[1] + s[0] ** 2 / 4, s[0] ** 2 / 4, t_rise[0], t_rise[1], band))
+    return np.array(rows, dtype=float)
