@@ -103,7 +103,7 @@ for nb in NOTEBOOKS:
         seed_text = f"{ok} of {len(runs['runs'])} seeds" + (" (stale)" if stale(runs, nb) else "")
     lines.append(f"| {doc(nb)} | {PAPERS.get(nb.stem[:2], '')} | {verdict} | {held} | {ctl_text} | {seed_text} |")
 
-glance = lines[2:]
+glance = lines[lines.index("## At a glance") + 2:]   # the table only: the intro has its own heading
 lines += ["", "## Chapter by chapter", "",
           "For each chapter: its verdict, then every claim its claims cell asserts — the bound, the value this "
           "build computed at `seed=0`, `scale=\"ci\"`"
