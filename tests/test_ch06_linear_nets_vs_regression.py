@@ -157,39 +157,54 @@ def test_weight_decay_matches_torch_sgd_weight_decay():
         ch.train_chains(w, b, m, depth=np.array(depths), steps=1, weight_decay=-1.0)
 
 
-def test_chain_hessian_matches_torch_hessian_and_decay_shifts_it():
+def test_chain_gradient_matches_autograd_and_vanishes_at_the_ols_line():
     data, w, b = _slice(trials=3, depths=(4,))
     m = ch.Moments.of(data.x[0], data.y[0])
-    H = ch.chain_hessian(w[:, 0], b[:, 0], m, weight_decay=0.0)
-    assert H.shape == (3, 8, 8)
-    for t in range(3):
-        mt = m[t]
-
-        def loss(th):
+    for wd in (0.0, 0.5):
+        g = ch.chain_gradient(w[:, 0], b[:, 0], m, weight_decay=wd)
+        assert g.shape == (3,)
+        for t in range(3):
+            mt = m[t]
+            th = torch.tensor(np.concatenate([w[t, 0], b[t, 0]]), requires_grad=True)
             p, c = torch.ones((), dtype=torch.float64), torch.zeros((), dtype=torch.float64)
             for i in range(4):
                 p, c = th[i] * p, th[i] * c + th[4 + i]
-            return (p * p * mt.sxx + 2 * p * c * mt.sx + c * c - 2 * p * mt.sxy - 2 * c * mt.sy + mt.syy)
+            loss = (p * p * mt.sxx + 2 * p * c * mt.sx + c * c - 2 * p * mt.sxy - 2 * c * mt.sy + mt.syy
+                    + 0.5 * wd * (th * th).sum())
+            (ref,) = torch.autograd.grad(loss, th)
+            assert g[t] == pytest.approx(float(ref.norm()), rel=1e-12, abs=1e-14)
+    a, c0 = m[0].ols()
+    s = abs(float(a)) ** (1 / 3)
+    w_opt, b_opt = np.array([np.sign(a) * s, s, s]), np.array([0.0, 0.0, float(c0)])
+    assert ch.chain_gradient(w_opt, b_opt, m[0]) < 1e-12                    # the least-squares line: critical
+    assert ch.chain_gradient(np.zeros(3), np.array([0.0, 0.0, float(m[0].sy)]), m[0]) < 1e-12   # the origin saddle
 
-        th = torch.tensor(np.concatenate([w[t, 0], b[t, 0]]))
-        ref = torch.autograd.functional.hessian(loss, th).numpy()
-        np.testing.assert_allclose(H[t], ref, rtol=0, atol=1e-12)
-    Hd = ch.chain_hessian(w[:, 0], b[:, 0], m, weight_decay=0.5)
-    np.testing.assert_allclose(Hd - H, 0.5 * np.broadcast_to(np.eye(8), H.shape), atol=1e-12)
 
-
-def test_chain_hessian_is_negative_at_the_origin_saddle_and_psd_at_the_ols_line():
-    data, _, _ = _slice(trials=1)
-    m = ch.Moments.of(data.x[0, 0], data.y[0, 0])
+def test_float32_script_loop_gives_the_same_verdicts_as_float64():
+    """The paper's script runs in float32; a batched float32 copy of its loop leaves the same chains stuck."""
+    rng = np.random.default_rng(11)
+    data = ch.paper_data(12, (0.05,), rng=rng)
+    x32, y32 = (torch.tensor(v[0], dtype=torch.float32) for v in (data.x, data.y))
+    m = ch.Moments.of(x32.double().numpy(), y32.double().numpy())
     a, c0 = m.ols()
-    k = 3
-    w, b = np.zeros(k), np.zeros(k)
-    b[-1] = float(m.sy)                                    # the intercept fitted, slope 0: a saddle when a ≠ 0
-    lam = np.linalg.eigvalsh(ch.chain_hessian(w, b, m))
-    assert lam[0] == pytest.approx(0.0, abs=1e-12)        # k ≥ 3: the weight block of the Hessian vanishes
-    w2, b2 = np.zeros(2), np.array([0.0, float(m.sy)])      # k = 2: a strict saddle
-    assert np.linalg.eigvalsh(ch.chain_hessian(w2, b2, m))[0] < -1e-3
-    s = abs(float(a)) ** (1 / k)
-    w_opt = np.array([np.sign(a) * s, s, s])
-    b_opt = np.array([0.0, 0.0, float(c0)])
-    assert np.linalg.eigvalsh(ch.chain_hessian(w_opt, b_opt, m))[0] > -1e-10
+    w0, b0 = ch.default_init((12,), 10, rng)
+    r = ch.train_chains(w0, b0, m, steps=10_000, record_every=10_000)
+    W = torch.tensor(w0, dtype=torch.float32, requires_grad=True)
+    B = torch.tensor(b0, dtype=torch.float32, requires_grad=True)
+    opt = torch.optim.SGD([W, B], lr=1e-3)
+    for _ in range(10_000):
+        opt.zero_grad()
+        h = x32
+        for i in range(10):
+            h = W[:, i:i + 1] * h + B[:, i:i + 1]
+        ((h - y32) ** 2).mean(1).sum().backward()
+        opt.step()
+    with torch.no_grad():
+        h = x32
+        for i in range(10):
+            h = W[:, i:i + 1] * h + B[:, i:i + 1]
+        p32 = W.prod(1).double().numpy()
+        c32 = (h - W.prod(1)[:, None] * x32).mean(1).double().numpy()
+    d64, d32 = ch.deviation(r.p[-1], r.c[-1], a, c0), ch.deviation(p32, c32, a, c0)
+    assert np.array_equal(d64 < 0.01, d32 < 0.01)
+    assert np.abs(d64 - d32).max() < 1e-3

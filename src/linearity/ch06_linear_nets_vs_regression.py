@@ -1,23 +1,11 @@
 """Chains of scalar affine layers: "linear neural networks" versus linear regression (chapter 6).
 
-The setting of Lakkapragada (2023). A depth-k chain is k scalar affine layers
-
-    h_0 = x,   h_i = w_i h_{i-1} + b_i   (i = 1..k),   f(x) = h_k = P x + c,
-
-with end-to-end slope P = Π_i w_i and intercept c = Σ_i b_i Π_{j>i} w_j. The loss is
-PyTorch's `nn.MSELoss()` — the MEAN squared error WITHOUT a factor ½ (unlike the rest of
-this book). It depends on the data only through five moments (equation `lnn-loss-moments`
-of chapter 6), and one exact full-batch gradient step (equation `lnn-chain-grad`) costs
-O(k) per chain, independent of the number of data points:
-
-    L = P² Sxx + 2 P c Sx + c² − 2 P Sxy − 2 c Sy + Syy,
-    ∂L/∂w_i = G_i (P_{i-1} g_P + c_{i-1} g_c),   ∂L/∂b_i = G_i g_c,   G_i = Π_{j>i} w_j,
-
-with g_P = ∂L/∂P, g_c = ∂L/∂c and h_{i-1} = P_{i-1} x + c_{i-1} the map before layer i.
-
-The vectorised training is numpy float64 on the CPU (a few scalars per chain; a GPU would
-only add launch latency). `reference_train` is the straightforward PyTorch loop (one chain
-of `torch.nn.Linear(1, 1)`, `torch.optim.SGD`, `MSELoss`) it is tested against.
+The setting of Lakkapragada (2023): a depth-k chain h_i = w_i h_{i-1} + b_i computes
+f(x) = P x + c with P = Π_i w_i and c = Σ_i b_i Π_{j>i} w_j. The loss is PyTorch's
+`nn.MSELoss()` (a mean, NO factor ½), which depends on the data only through five moments
+(equation `lnn-loss-moments` of chapter 6); one exact full-batch step (equation
+`lnn-chain-grad`) costs O(k) per chain whatever the number of points. The vectorised training
+is numpy float64 on the CPU; `reference_train` is the paper's PyTorch loop it is tested against.
 """
 
 from __future__ import annotations
@@ -37,8 +25,9 @@ PAPER_DEPTHS = tuple(range(1, 11))
 PAPER_LR = 1e-3
 PAPER_STEPS = 10_000
 PAPER_TRIALS = 100
-# the paper's figure: mean D after 10,000 iterations for depths 3..10 (read off the figure)
+# the paper's figure: mean D after 10,000 (depths 3..10) and 2,000 iterations (depths 8..10), read off it
 PAPER_D_10K = {3: 0.01, 4: 0.05, 5: 0.11, 6: 0.24, 7: 0.37, 8: 0.52, 9: 0.72, 10: 0.78}
+PAPER_D_2K = {8: 0.76, 9: 0.87, 10: 0.93}
 
 
 @dataclass
@@ -66,12 +55,8 @@ def paper_data(trials: int, kappas: Sequence[float] = PAPER_KAPPAS, *, n: int = 
     kappa = np.asarray(kappas, dtype=np.float64).reshape(-1)
     if kappa.size == 0 or np.any(kappa < 0) or not np.all(np.isfinite(kappa)):
         raise ValueError(f"kappas must be a non-empty list of finite values ≥ 0, got {kappas!r}")
-    x = rng.standard_normal((trials, n))
-    a = rng.standard_normal(trials)
-    b = rng.standard_normal(trials)
-    eps = rng.standard_normal((trials, n))
-    x_val = rng.standard_normal((trials, n_val))
-    eps_val = rng.standard_normal((trials, n_val))
+    x, a, b = rng.standard_normal((trials, n)), rng.standard_normal(trials), rng.standard_normal(trials)
+    eps, x_val, eps_val = (rng.standard_normal((trials, m)) for m in (n, n_val, n_val))
 
     def target(xx, ee):
         clean = a[:, None] * xx + b[:, None]
@@ -121,10 +106,7 @@ class Moments:
 
 
 def default_init(shape: tuple[int, ...], depth: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """PyTorch's default init of `nn.Linear(1, 1)` (Kaiming-uniform, a = √5, fan_in = 1): w, b ~ U[−1, 1].
-
-    Returns (w, b) of shape shape + (depth,).
-    """
+    """PyTorch's default init of `nn.Linear(1, 1)` (Kaiming-uniform, a = √5): (w, b) ~ U[−1, 1], shape + (depth,)."""
     depth = check_int("depth", depth, 1)
     return rng.uniform(-1.0, 1.0, shape + (depth,)), rng.uniform(-1.0, 1.0, shape + (depth,))
 
@@ -152,8 +134,7 @@ def invariants(w: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ChainRun:
-    """Result of `train_chains`: final layers `w`, `b`; `p`, `c`, `loss` ((R,) + batch) after each
-    of the recorded `steps` (R,); full layers `w_at`, `b_at` ((C,) + batch + (K,)) at `checkpoints`."""
+    """`train_chains`: final `w`, `b`; `p`, `c`, `loss` ((R,) + batch) at `steps`; `w_at`, `b_at` at `checkpoints`."""
 
     w: np.ndarray
     b: np.ndarray
@@ -169,7 +150,7 @@ class ChainRun:
 def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.ndarray | int | None = None,
                  lr: float = PAPER_LR, steps: int = PAPER_STEPS, record_every: int = 100,
                  checkpoints: Sequence[int] = (), train_bias: np.ndarray | bool = True,
-                 weight_decay: float = 0.0) -> ChainRun:
+                 weight_decay: float | np.ndarray = 0.0) -> ChainRun:
     """Exact full-batch gradient descent on the MSE for a batch of chains, all at once.
 
     `w`, `b`: arrays batch + (K,) in float64; `moments` broadcastable to the batch shape;
@@ -178,12 +159,14 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
     Each step is w ← w − lr ∂L/∂w, b ← b − lr ∂L/∂b with the gradients of equation
     `lnn-chain-grad` of chapter 6, O(K) per chain. `train_bias` (bool, or 0/1 broadcastable to
     batch + (K,)) freezes the biases where false. `weight_decay` λ ≥ 0 adds λ·θ to every trained
-    parameter's gradient, as `torch.optim.SGD(weight_decay=λ)` does: gradient descent on
+    parameter's gradient (λ broadcastable to the batch), as `torch.optim.SGD(weight_decay=λ)` does: GD on
     L + (λ/2)‖θ‖² (the recorded `loss` stays L). Raises `TrainingDiverged` on a non-finite loss.
     """
     steps, record_every = check_int("steps", steps, 1), check_int("record_every", record_every, 1)
     check_positive("lr", lr)
-    weight_decay = check_number("weight_decay", weight_decay, 0.0)
+    wd_in = np.asarray(weight_decay, dtype=np.float64)
+    if not np.all(np.isfinite(wd_in)) or np.any(wd_in < 0):
+        raise ValueError(f"weight_decay must be finite and ≥ 0, got {weight_decay!r}")
     w, b = np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)
     if w.shape != b.shape or w.ndim < 1:
         raise ValueError(f"w and b must have the same shape batch + (K,), got {w.shape} and {b.shape}")
@@ -199,6 +182,8 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
         raise ValueError(f"checkpoints must lie in 0..{steps}, got {cps}")
 
     B = int(np.prod(batch))
+    weight_decay = np.ascontiguousarray(np.broadcast_to(wd_in, batch), dtype=np.float64).reshape(1, B)
+    decay = bool(weight_decay.any())
     m = moments.broadcast(batch)
     sx, sxx, sy, sxy = (np.ascontiguousarray(v, dtype=np.float64).reshape(B) for v in (m.sx, m.sxx, m.sy, m.sxy))
     # layer-major storage (K, B): row i is layer i of every chain
@@ -238,11 +223,11 @@ def train_chains(w: np.ndarray, b: np.ndarray, moments: Moments, *, depth: np.nd
                 g_c = 2.0 * (p * sx + c - sy)
                 for i in range(K - 2, -1, -1):
                     np.multiply(G[i + 1], W[i + 1], out=G[i])          # G_i = Π_{j>i} w_j
-                if weight_decay:                                       # + λ θ, before θ changes
+                if decay:                                 # + λ θ, before θ changes
                     dW, dB = lrm * (weight_decay * W), lrb * (weight_decay * Bi)
                 W -= (G * lrm) * (p_in * g_p + c_in * g_c)             # w_i −= lr G_i (P_{i-1} g_P + c_{i-1} g_c)
                 Bi -= (G * lrb) * g_c                                  # b_i −= lr G_i g_c (lr 0 where frozen)
-                if weight_decay:
+                if decay:
                     W -= dW
                     Bi -= dB
     except FloatingPointError as err:
@@ -277,13 +262,9 @@ def grid_init(shape: tuple[int, ...], depths: Sequence[int], rng: np.random.Gene
 def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Sequence[float], *,
                     lr: float = PAPER_LR, steps: int = PAPER_STEPS, weight_decay: float = 0.0,
                     device: torch.device | str = "cpu") -> tuple[np.ndarray, np.ndarray]:
-    """The straightforward loop, as in the paper's script: ONE chain of `nn.Linear(1, 1)`.
-
-    Float64 on `device`, layers initialised to (w0, b0), `nn.MSELoss()` (mean, no ½) on the
-    full batch, `torch.optim.SGD(lr, weight_decay)`, one step at a time. Returns the final (w, b)
-    of the chain; raises `linearity.train.TrainingDiverged` (with the step and lr) on a non-finite
-    loss or non-finite parameters.
-    """
+    """The paper's loop for ONE chain of `nn.Linear(1, 1)` layers set to (w0, b0), in float64 on `device`:
+    full-batch `nn.MSELoss()` (mean, no ½) and `torch.optim.SGD(lr, weight_decay)`. Returns the final
+    (w, b); raises `linearity.train.TrainingDiverged` on a non-finite loss or parameters."""
     steps = check_int("steps", steps, 1)
     check_positive("lr", lr)
     weight_decay = check_number("weight_decay", weight_decay, 0.0)
@@ -292,8 +273,7 @@ def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Seque
     layers = [torch.nn.Linear(1, 1, dtype=torch.float64, device=device) for _ in w0]
     with torch.no_grad():
         for layer, wi, bi in zip(layers, w0, b0):
-            layer.weight.fill_(float(wi))
-            layer.bias.fill_(float(bi))
+            layer.weight.fill_(float(wi)), layer.bias.fill_(float(bi))
     model = torch.nn.Sequential(*layers)
     X = torch.as_tensor(np.asarray(x, np.float64), device=device).reshape(-1, 1)
     Y = torch.as_tensor(np.asarray(y, np.float64), device=device).reshape(-1, 1)
@@ -308,34 +288,32 @@ def reference_train(x: np.ndarray, y: np.ndarray, w0: Sequence[float], b0: Seque
             break
         loss.backward()
         opt.step()
-    w = np.array([layer.weight.item() for layer in layers])
-    b = np.array([layer.bias.item() for layer in layers])
+    w, b = (np.array([getattr(layer, n).item() for layer in layers]) for n in ("weight", "bias"))
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
         raise TrainingDiverged(f"non-finite parameters after step {steps} with lr={lr}")
     return w, b
 
 
-def chain_hessian(w: np.ndarray, b: np.ndarray, moments: Moments, *, weight_decay: float = 0.0) -> np.ndarray:
-    """Hessian of L + (λ/2)‖θ‖² in θ = (w_1..w_k, b_1..b_k) for a batch of chains of one depth k.
+def chain_gradient(w: np.ndarray, b: np.ndarray, moments: Moments, *, weight_decay: float = 0.0) -> np.ndarray:
+    """Gradient norm ‖∇(L + (λ/2)‖θ‖²)‖ over θ = (w_1..w_k, b_1..b_k) for chains batch + (k,).
 
-    `w`, `b`: batch + (k,); `moments` broadcastable to the batch; L from equation
-    `lnn-loss-moments` of chapter 6 (float64, exact autograd). Returns batch + (2k, 2k).
-    A negative eigenvalue marks a saddle (a plateau), not a local minimum.
+    The gradients of equation `lnn-chain-grad` of chapter 6 plus λθ (what `train_chains` steps
+    along); `moments` broadcastable to the batch. Returns an array of shape batch. At a critical
+    point of the objective it is 0; gradient descent near a strict minimum drives it to 0
+    geometrically, while on a plateau near a saddle it stays put or grows as the chain leaves.
     """
     weight_decay = check_number("weight_decay", weight_decay, 0.0)
     w, b = np.asarray(w, np.float64), np.asarray(b, np.float64)
     if w.shape != b.shape or w.ndim < 1:
         raise ValueError(f"w and b must have the same shape batch + (k,), got {w.shape} and {b.shape}")
-    batch, k = w.shape[:-1], w.shape[-1]
-    m = moments.broadcast(batch)
-    th = torch.tensor(np.concatenate([w, b], -1).reshape(-1, 2 * k)).requires_grad_(True)
-    sx, sxx, sy, sxy, syy = (torch.tensor(np.reshape(v, -1)) for v in (m.sx, m.sxx, m.sy, m.sxy, m.syy))
-    p, c = torch.ones_like(th[:, 0]), torch.zeros_like(th[:, 0])
-    for i in range(k):
-        p, c = th[:, i] * p, th[:, i] * c + th[:, k + i]
-    loss = (p * p * sxx + 2 * p * c * sx + c * c - 2 * p * sxy - 2 * c * sy + syy
-            + 0.5 * weight_decay * (th * th).sum(-1))
-    (g,) = torch.autograd.grad(loss.sum(), th, create_graph=True)
-    # the chains are independent, so the gradient of Σ_chains ∂L/∂θ_j is column j of every chain's Hessian
-    h = torch.stack([torch.autograd.grad(g[:, j].sum(), th, retain_graph=True)[0] for j in range(2 * k)], -1)
-    return h.detach().numpy().reshape(batch + (2 * k, 2 * k))
+    m = moments.broadcast(w.shape[:-1])
+    p_in = np.concatenate([np.ones_like(w[..., :1]), np.cumprod(w, -1)[..., :-1]], -1)       # P_{i-1}
+    c_in = np.zeros_like(w)                                                                  # c_{i-1}
+    for i in range(1, w.shape[-1]):
+        c_in[..., i] = c_in[..., i - 1] * w[..., i - 1] + b[..., i - 1]
+    p, c = p_in[..., -1] * w[..., -1], c_in[..., -1] * w[..., -1] + b[..., -1]
+    g_p, g_c = 2 * (p * m.sxx + c * m.sx - m.sxy), 2 * (p * m.sx + c - m.sy)
+    gain = np.concatenate([np.cumprod(w[..., ::-1], -1)[..., ::-1][..., 1:], np.ones_like(w[..., :1])], -1)  # G_i
+    g_w = gain * (p_in * g_p[..., None] + c_in * g_c[..., None]) + weight_decay * w
+    g_b = gain * g_c[..., None] + weight_decay * b
+    return np.sqrt((g_w ** 2).sum(-1) + (g_b ** 2).sum(-1))
