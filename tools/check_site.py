@@ -8,7 +8,8 @@ text ({glue:text}, {prf:theorem}, :::, ```{…}), plain-text math outside math a
 x^2, a stray backslash), a display equation or a table wider than the text column at 1280 px, a
 table row taller than six lines of its text at 1280 px (a squeezed column), anything
 past the screen's edge at 390 px outside a scrollable box, or an internal link to a missing
-page or anchor. A full-page screenshot of every page goes to _build/screenshots/. Uses Debian's
+page or anchor. Full-page screenshots of every page at 1280 px go to _build/screenshots/, at
+390 px to _build/screenshots/390px/. Uses Debian's
 /usr/bin/chromium through Playwright (no browser download). Exit 1 if any page fails.
 """
 
@@ -142,6 +143,10 @@ def check_pages(html_dir: Path, shots: Path | None = None) -> dict[str, list[str
             problems += [f"table row taller than 6 lines of text at 1280 px: {w!r}" for w in layout["tallRows"]]
             tab.set_viewport_size({"width": 390, "height": 844})
             problems += [f"past the edge of a 390 px screen: {w!r}" for w in tab.evaluate(LAYOUT_JS)["past"]]
+            if shots is not None:            # what a phone shows, beside the 1280 px screenshot
+                phone = shots / "390px" / page.relative_to(html_dir).with_suffix(".png")
+                phone.parent.mkdir(parents=True, exist_ok=True)
+                tab.screenshot(path=str(phone), full_page=True)
             tab.set_viewport_size({"width": 1280, "height": 1600})
             problems += check_links(page, html_dir, facts["links"], ids_of)
             ids_cache[page] = set(facts["ids"])

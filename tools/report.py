@@ -111,7 +111,7 @@ lines += ["", "## Chapter by chapter", "",
           + ", what the paper says and the premises the claim rests on."]
 for nb in NOTEBOOKS:
     claims = claims_of(nb)
-    lines += ["", f"### {title(nb)}", "", f"Chapter: {doc(nb)}.", ""]
+    lines += ["", f"### {title(nb)}", "", f"The chapter: {doc(nb)}", ""]
     for v in verdicts_of(nb):
         lines += [f"**Verdict: {v['status']}.** {v['text']}", ""]
     if not claims:
