@@ -180,3 +180,47 @@ def test_separable_through_origin():
     assert not ch2.separable_through_origin(x, np.sign(x.prod(1)))
     with pytest.raises(ValueError, match="separable"):
         ch2.hard_margin_direction(x, np.sign(x.prod(1)))
+
+
+def test_leaky_stuck_fraction_matches_a_direct_fit():
+    from linearity import ch02_linear_dynamics as ch
+    z = np.random.default_rng(0).standard_normal(2000)
+    z = np.concatenate([z, -z]) / np.sqrt(np.mean(z**2))          # symmetric, E z² = 1
+    for alpha in (0.0, 0.2, 0.5, 1.0):
+        s = np.maximum(z, alpha * z)
+        k = (s @ z) / (s @ s)                                       # the best K σ_α(z) for y = z
+        loss = 0.5 * np.mean((k * s - z) ** 2)
+        assert loss / (0.5 * np.mean(z**2)) == pytest.approx(ch.leaky_stuck_fraction(alpha), abs=1e-12)
+    assert ch.leaky_stuck_fraction(0.2) == pytest.approx(0.3077, abs=1e-4)
+    with pytest.raises(ValueError):
+        ch.leaky_stuck_fraction(1.5)
+
+
+def test_power_law_exponent_and_mirror_distance():
+    from linearity import ch02_linear_dynamics as ch
+    n = np.array([100, 400, 1600, 6400])
+    values = np.stack([3.0 * n**-1.0, 0.5 * n**-0.5], 1)
+    assert ch.power_law_exponent(n, values) == pytest.approx([1.0, 0.5])
+    assert float(ch.power_law_exponent(n, values[:, 0])) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="sizes"):
+        ch.power_law_exponent([1, 1, 2], values[:3])
+    with pytest.raises(ValueError, match="values"):
+        ch.power_law_exponent(n, -values)
+    w1 = np.random.default_rng(1).standard_normal((2, 3, 4))
+    w2 = np.random.default_rng(2).standard_normal((2, 5, 3))
+    mirrored1, mirrored2 = np.concatenate([w1, -w1], 1), np.concatenate([w2, -w2], 2)
+    assert np.all(ch.mirror_distance(mirrored1, mirrored2) == 0)
+    twin1, twin2 = np.concatenate([w1, w1], 1), np.concatenate([w2, w2], 2)
+    assert ch.mirror_distance(twin1, twin2) == pytest.approx([np.sqrt(2)] * 2)   # ‖2W‖ / ‖(W, W)‖ = √2
+    with pytest.raises(ValueError, match="w1"):
+        ch.mirror_distance(w1, w2)
+
+
+def test_normalised_margin():
+    from linearity import ch02_linear_dynamics as ch
+    x = np.array([[1.0, 0.0], [0.0, 2.0]])
+    y = np.array([1.0, 1.0])
+    assert ch.normalised_margin(np.array([1.0, 1.0]), x, y) == pytest.approx(1 / np.sqrt(2))
+    assert ch.normalised_margin(np.array([2.0, 2.0]), x, y) == pytest.approx(1 / np.sqrt(2))   # scale-free
+    with pytest.raises(ValueError, match="zero"):
+        ch.normalised_margin(np.zeros(2), x, y)

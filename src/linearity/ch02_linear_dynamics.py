@@ -209,3 +209,52 @@ def hard_margin_direction(x: np.ndarray, y: np.ndarray) -> np.ndarray:
                    options=dict(ftol=1e-15, maxiter=1000))
     beta = res.x
     return beta / np.linalg.norm(beta)
+
+
+def mirror_distance(w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
+    """How far a two-layer network with 2m hidden units is from the mirror (a, w), (−a, −w):
+    ‖(W₁[:m] + W₁[m:], W₂[:, :m] + W₂[:, m:])‖ / ‖(W₁, W₂)‖ per network (the part of the weights
+    that equation `dyn-gradient` of chapter 2 keeps at zero on a symmetric sample).
+    `w1` (E, 2m, d_in), `w2` (E, d_out, 2m). Returns shape (E,)."""
+    w1, w2 = np.asarray(w1, float), np.asarray(w2, float)
+    if w1.ndim != 3 or w2.ndim != 3 or w1.shape[1] % 2 or w2.shape[2] != w1.shape[1] or w1.shape[0] != w2.shape[0]:
+        raise ValueError(f"w1 must be (E, 2m, d_in) and w2 (E, d_out, 2m), got {w1.shape}, {w2.shape}")
+    m = w1.shape[1] // 2
+    off = (((w1[:, :m] + w1[:, m:]) ** 2).sum((1, 2)) + ((w2[:, :, :m] + w2[:, :, m:]) ** 2).sum((1, 2)))
+    return np.sqrt(off / ((w1**2).sum((1, 2)) + (w2**2).sum((1, 2))))
+
+
+def power_law_exponent(sizes, values: np.ndarray) -> np.ndarray:
+    """The exponent p of values ∝ sizes^−p, a least-squares line through (log N, log value).
+
+    `sizes` (K,) with K ≥ 3 distinct positive sizes; `values` (K,) or (K, R), positive, one column
+    per independent replicate. Returns p, shape () or (R,)."""
+    sizes = np.asarray(sizes, float)
+    values = np.asarray(values, float)
+    if sizes.ndim != 1 or len(np.unique(sizes)) < 3 or np.any(sizes <= 0):
+        raise ValueError(f"sizes must hold at least 3 distinct positive sizes, got {sizes!r}")
+    if values.shape[0] != len(sizes) or np.any(~(values > 0)):
+        raise ValueError(f"values must be positive with one row per size, got shape {values.shape}")
+    slope = np.polyfit(np.log(sizes), np.log(values.reshape(len(sizes), -1)), 1)[0]
+    return -slope.reshape(values.shape[1:])
+
+
+def normalised_margin(beta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    """min_n y_n β·x_n / ‖β‖: the margin of the linear classifier β on (x, y), scale-free
+    (γ* of `hard_margin_direction` for the best β; equation `dyn-pair-margin` of chapter 2)."""
+    beta, x, y = np.asarray(beta, float), np.asarray(x, float), np.asarray(y, float).reshape(-1)
+    if beta.ndim != 1 or x.shape != (len(y), len(beta)):
+        raise ValueError(f"beta (d,), x (n, d) and y (n,) do not fit: {beta.shape}, {x.shape}, {y.shape}")
+    norm = float(np.linalg.norm(beta))
+    if norm == 0:
+        raise ValueError("beta must not be zero")
+    return float((y * (x @ beta)).min() / norm)
+
+
+def leaky_stuck_fraction(alpha: float) -> float:
+    """(1 − α)² / (2(1 + α²)): the loss, as a fraction of L(0) = ½ mean y², of the best
+    K σ_α(u·x) for the target y = u·x on an exactly symmetrised whitened sample (equation
+    `dyn-leaky-stuck` of chapter 2), where a width-2 network whose units share a group stalls.
+    ½ for the ReLU (α = 0), 0 for the linear network (α = 1)."""
+    check_slope("alpha", alpha)
+    return (1.0 - alpha) ** 2 / (2.0 * (1.0 + alpha**2))
