@@ -108,9 +108,24 @@ def test_sweep_members_are_independent():
     assert both.apl[0, 1].mean() < both.apl[0, 0].mean()
 
 
-def test_mean_accuracy_over_apl_holds_ends():
-    assert abs(A.mean_accuracy_over_apl([1.0, 2.0], [0.5, 1.0], upper=3.0) - (0.5 + 0.75 + 1.0) / 3) < 1e-3
-    assert A.mean_accuracy_over_apl([0.0], [0.7], upper=2.0) == pytest.approx(0.7)
+def test_sweep_takes_one_grid_per_regime():
+    x, y = spirals(20, 1.0, 0.0, np.random.default_rng(0))
+    kw = dict(n_seeds=2, width=4, depth=3, steps=40, finetune_steps=2, lr=0.05, eps=0.02,
+              generator=torch.Generator().manual_seed(3))
+    sw = A.sweep(x, y, x, y, lambdas=[[0.0, 0.5], [0.0, 0.05]], **kw)
+    assert sw.lambdas.tolist() == [[0.0, 0.5], [0.0, 0.05]] and sw.apl.shape == (2, 2, 2)
+    with pytest.raises(ValueError, match="lambdas"):
+        A.sweep(x, y, x, y, lambdas=[[0.0, -1.0], [0.0, 0.1]], **kw)
+
+
+def test_matched_pairs_compare_only_at_equal_apl():
+    apl_a, acc_a = [0.0, 1.0, 2.0], [0.5, 0.6, 0.7]
+    apl_b, acc_b = [0.05, 1.5, 2.02], [0.55, 0.9, 0.8]
+    a, d = A.matched_pairs(apl_a, acc_a, apl_b, acc_b, tol=0.1)    # 1.0 has no partner within 0.1
+    assert a.tolist() == [0.0, 2.0] and np.allclose(d, [0.05, 0.1])
+    assert A.matched_pairs(apl_a, acc_a, apl_b, acc_b, tol=0.6)[0].tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(ValueError, match="tol"):
+        A.matched_pairs(apl_a, acc_a, apl_b, acc_b, tol=-1.0)
 
 
 def test_sweep_raises_when_training_blows_up():
@@ -123,16 +138,20 @@ def test_sweep_raises_when_training_blows_up():
     A.sweep(x, y, x, y, **kw, finetune_steps=0, lr=0.05, generator=torch.Generator().manual_seed(0))
 
 
-def test_random_linearisation_matches_the_counts():
-    """The control linearises as many units per layer as the penalty did, starting from the
-    unpenalised network of the same sub-seed; where that network has no linear unit the APLs agree."""
+@pytest.mark.parametrize("budget", ["equal", "finetune"])
+def test_random_control_linearises_as_many_units(budget):
+    """The shortcut sets as many random units per layer linear as the penalised late network has;
+    the equal-budget control pushes random units to linearity with the penalty."""
     x, y = spirals(20, 1.0, 0.0, np.random.default_rng(0))
-    sw = A.sweep(x, y, x, y, lambdas=[0.0, 0.3], n_seeds=2, width=5, depth=3, steps=40, finetune_steps=4,
+    sw = A.sweep(x, y, x, y, lambdas=[0.0, 0.3], n_seeds=2, width=5, depth=3, steps=120, finetune_steps=4,
                  lr=0.05, eps=0.02, generator=torch.Generator().manual_seed(1))
-    rc = A.random_linearisation(sw, x, y, x, y, regime=1, finetune_steps=4, lr=0.05, rng=np.random.default_rng(0))
-    assert rc.apl.shape == rc.test_accuracy.shape == (2, 2)
-    base_all_nonlinear = np.array([all(m[1, 0, s].all() for m in sw.masks) for s in range(2)])
-    assert base_all_nonlinear.any()
-    assert np.array_equal(rc.apl[:, base_all_nonlinear], sw.apl[1][:, base_all_nonlinear])
-    with pytest.raises(ValueError, match="regime"):
-        A.random_linearisation(sw, x, y, x, y, regime=2, finetune_steps=1, lr=0.05, rng=np.random.default_rng(0))
+    apl, acc = A.random_control(sw, x, y, x, y, columns=[1], steps=120, finetune_steps=4, lr=0.05, eps=0.02,
+                                rng=np.random.default_rng(0), budget=budget)
+    assert apl.shape == acc.shape == (1, 2)
+    if budget == "finetune":                              # at least as many linear units as the penalty's
+        assert (apl <= sw.apl[1, 1] + 1e-12).all()
+    else:
+        assert (apl < sw.apl[1, 0]).all()
+    with pytest.raises(ValueError, match="budget"):
+        A.random_control(sw, x, y, x, y, columns=[1], steps=1, finetune_steps=1, lr=0.05, eps=0.02,
+                         rng=np.random.default_rng(0), budget="other")

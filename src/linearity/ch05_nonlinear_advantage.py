@@ -1,25 +1,15 @@
 """Partially linear networks and their average path length (chapter 5; Mehmeti-Göpel & Disselhoff 2023).
 
-Each hidden unit has a PReLU slope α_c ∈ [0, 1]; α_c = 1 makes it a linear unit. The
-*average path length* (APL) is the average, over input-to-output paths of the network graph,
-of the number of still-nonlinear units a path meets: unnormalised, every path equally likely;
-normalised (equation `nla-apl-normalized` of chapter 5), a random walk that takes each branch
-of a residual split with probability 1/2 and the units of a layer uniformly.
-
-A network *spec* is a list whose items are
-
-- a boolean array `mask` (True = nonlinear unit): a fully connected layer of len(mask) units,
-  connected to every unit of the previous and next layer;
-- `Skip(body)`: a residual block y = x + F(x) around the sub-network `body` (a spec).
-  The residual sum is one node of the graph (the junction), so the skip is one extra path.
-
-The exact recursion (series: N = N₁N₂, S = S₁N₂ + N₁S₂; skip: N = N_body + 1, S = S_body;
-one layer: N = width, S = #nonlinear) is checked against `enumerate_paths`, which builds the
-graph explicitly and lists every path. `sweep` trains PReLU networks with the slope penalty
-(equation `nla-penalty-loss` of chapter 5), early or late, and measures their APL;
-`random_linearisation` is its control (the same number of linear units per layer, chosen at
-random); `mean_accuracy_over_apl` is the accuracy-over-APL average of equation `nla-auc`.
-Both training functions raise `TrainingDiverged` when the training blows up (`check_trained`).
+Each hidden unit has a PReLU slope α_c ∈ [0, 1]; α_c = 1 makes it a linear unit. The *average
+path length* (APL) averages, over the input-to-output paths of the network graph, the number of
+still-nonlinear units a path meets: every path equally likely (unnormalised), or a random walk
+that takes each branch of a residual split with probability 1/2 (normalised, equation
+`nla-apl-normalized` of chapter 5). A network *spec* is a list of boolean masks (a fully
+connected layer, True = nonlinear unit) and `Skip(body)` blocks (y = x + F(x)). `apl` is the
+exact recursion, `enumerate_paths` its brute-force oracle. `sweep` trains PReLU networks with
+the slope penalty (equation `nla-penalty-loss`), early or late; `matched_pairs` compares two
+regimes at equal APL (equation `nla-matched`); `random_control` is the control of the units
+the penalty chooses.
 """
 
 from __future__ import annotations
@@ -111,68 +101,26 @@ def apl_mlp(masks) -> np.ndarray:
 
 
 def enumerate_paths(spec) -> tuple[np.ndarray, np.ndarray]:
-    """Brute force: build the graph node by node and list every input-to-output path.
+    """Brute force: list every input-to-output path, one unit per layer and one branch per skip.
 
-    Returns (counts, probs): the number of nonlinear units on each path and the probability
-    the random walk takes it (1/2 at a skip junction, uniform otherwise). The test oracle of
-    `apl`; exponential in the depth, so only for small networks.
+    Returns (counts, probs): the number of nonlinear units on each path and the probability the
+    random walk takes it (1/2 per branch of a skip, uniform over the units of a layer). The test
+    oracle of `apl`; exponential in the depth, so only for small networks.
     """
     _check_spec(spec)
-    nonlinear: list[bool] = []
-    edges: list[list[int]] = []
-    skip_edge: dict[int, int] = {}   # skip-entry junction -> its skip target
 
-    def node(is_nonlinear: bool) -> int:
-        nonlinear.append(is_nonlinear)
-        edges.append([])
-        return len(nonlinear) - 1
-
-    def build(items) -> tuple[list[int], list[int]]:
-        heads, tails = None, None
+    def paths(items) -> list[tuple[int, float]]:
+        out = [(0, 1.0)]
         for item in items:
             if isinstance(item, Skip):
-                j_in, j_out = node(False), node(False)
-                bh, bt = build(item.body)
-                edges[j_in].extend(bh)
-                for t in bt:
-                    edges[t].append(j_out)
-                edges[j_in].append(j_out)
-                skip_edge[j_in] = j_out
-                h, t = [j_in], [j_out]
+                options = [(c, p / 2) for c, p in paths(item.body)] + [(0, 0.5)]
             else:
-                units = [node(bool(b)) for b in np.asarray(item)]
-                h, t = units, units
-            if heads is None:
-                heads = h
-            else:
-                for a in tails:
-                    edges[a].extend(h)
-            tails = t
-        return heads, tails
+                m = np.asarray(item)
+                options = [(int(b), 1.0 / m.size) for b in m]
+            out = [(c1 + c2, p1 * p2) for c1, p1 in out for c2, p2 in options]
+        return out
 
-    source = node(False)
-    heads, tails = build(spec)
-    sink = node(False)
-    edges[source].extend(heads)
-    for t in tails:
-        edges[t].append(sink)
-
-    counts, probs = [], []
-    stack = [(source, 0, 1.0)]
-    while stack:
-        v, c, p = stack.pop()
-        c += nonlinear[v]
-        if v == sink:
-            counts.append(c)
-            probs.append(p)
-            continue
-        out = edges[v]
-        for w in out:
-            if v in skip_edge:
-                q = 0.5 if w == skip_edge[v] else 0.5 / (len(out) - 1)
-            else:
-                q = 1.0 / len(out)
-            stack.append((w, c, p * q))
+    counts, probs = zip(*paths(spec))
     return np.array(counts), np.array(probs)
 
 
@@ -181,15 +129,13 @@ def toy_spec(width: int = 4, layers: int = 4) -> list:
     return [Skip([np.ones(width, dtype=bool) for _ in range(layers)])]
 
 
-def slope_penalty(slopes) -> torch.Tensor:
-    """Σ_c (1 − α_c) per network, shape (E,), for slopes given as a list of (E, width) tensors.
-
-    On [0, 1], where the slopes are kept, this is the penalty Σ_c |1 − α_c| of equation
-    `nla-penalty-loss` of chapter 5. The linear form is the one differentiated: its gradient −1
-    does not jump at α = 1 (that of |·| is 0 there), so a slope that touches 1 on one CPU and
-    stops a rounding error short on another gets the same update.
-    """
-    return sum((1 - a).sum(-1) for a in slopes)
+def slope_penalty(slopes, weight=None) -> torch.Tensor:
+    """Σ_c w_c (1 − α_c) per network, shape (E,), for (E, width) slopes and weights per layer (default 1):
+    on [0, 1] the penalty Σ_c |1 − α_c| of equation `nla-penalty-loss` of chapter 5. The linear form
+    is differentiated: its gradient does not jump at α = 1, so a slope a rounding error short of 1
+    on one CPU gets the same update as one at 1 on another."""
+    weight = weight if weight is not None else [None] * len(slopes)
+    return sum(((1 - a) if w is None else w * (1 - a)).sum(-1) for a, w in zip(slopes, weight))
 
 
 def linear_masks(model: MLP) -> list[np.ndarray]:
@@ -214,67 +160,61 @@ def accuracy(model: MLP, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     return (pred == y).double().mean(-1).cpu().numpy()
 
 
-def mean_accuracy_over_apl(apl_values, acc, upper: float, lower: float = 0.0) -> float:
-    """Mean over APL ∈ [lower, upper] of the accuracy curve through the points (APL, acc)
-    (equation `nla-auc` of chapter 5 with lower = 0, upper = the number of PReLU layers).
+def matched_pairs(apl_a, acc_a, apl_b, acc_b, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs at equal APL (equation `nla-matched` of chapter 5): each network of curve a with the
+    network of curve b of nearest APL, if at most `tol` away; returns (APL of a, acc_b − acc_a)
+    per pair. No curve is interpolated: nothing is compared where one has no measured network."""
+    a, va, b, vb = (np.asarray(v, float) for v in (apl_a, acc_a, apl_b, acc_b))
+    if a.shape != va.shape or b.shape != vb.shape or a.ndim != 1 or b.ndim != 1 or b.size == 0:
+        raise ValueError("apl and accuracy arrays must be 1-d, of equal length per curve, b non-empty")
+    if not tol >= 0:
+        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    j = np.abs(a[:, None] - b[None, :]).argmin(1)
+    keep = np.abs(b[j] - a) <= tol
+    return a[keep], vb[j[keep]] - va[keep]
 
-    The points are sorted by APL (equal APL values averaged), joined linearly, and held
-    constant beyond the first and last point; the curve is averaged on a fine grid.
-    """
-    a, v = np.asarray(apl_values, float), np.asarray(acc, float)
-    if a.shape != v.shape or a.ndim != 1 or a.size == 0:
-        raise ValueError("apl_values and acc must be 1-d arrays of the same non-zero length")
-    if not upper > lower:
-        raise ValueError(f"upper must be > lower = {lower!r}, got {upper!r}")
-    xs = np.unique(a)
-    ys = np.array([v[a == u].mean() for u in xs])
-    grid = np.linspace(lower, upper, 2001)
-    return float(np.interp(grid, xs, ys).mean())
+
+def _tensors(model: MLP, x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs in the dtype and on the device of `model`, labels as long integers."""
+    w = model.weights[0]
+    return torch.as_tensor(x, dtype=w.dtype, device=w.device), torch.as_tensor(y, dtype=torch.long, device=w.device)
 
 
 @dataclass
 class Sweep:
-    """A seeds × λ × regime sweep; arrays have shape (2, n_lambda, n_seeds), regime 0 = early, 1 = late."""
+    """A regime × λ × sub-seed sweep; arrays have shape (2, n_lambda, n_seeds), regime 0 = early, 1 = late."""
 
-    lambdas: np.ndarray
+    lambdas: np.ndarray       # (2, n_lambda): the grid of each regime
     apl: np.ndarray
     test_accuracy: np.ndarray
-    train_accuracy: np.ndarray
     masks: list[np.ndarray]   # per PReLU layer, (2, n_lambda, n_seeds, width), True = nonlinear unit
     model: MLP
+    init: MLP                 # the n_seeds initialisations (sub-seeds)
 
 
-def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int, steps: int,
-          finetune_steps: int, lr: float, eps: float, generator: torch.Generator, grid: float = GRID,
-          dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> Sweep:
-    """Early and late regimes for every λ and sub-seed, trained as ONE ensemble of PReLU MLPs.
-
-    Network (r, i, s) minimises equation `nla-penalty-loss` of chapter 5 with λ_i; early networks
-    (r = 0) feel the penalty from step 0, late ones (r = 1) from step `steps` // 2, and the two
-    networks of the same (i, s) start from the same initialisation. Adam (`linearity.train.fit`,
-    slopes clipped to [0, 1] and every parameter rounded to a multiple of `grid` after every
-    update, so that the run is the same on every CPU) runs `steps` steps; then the slopes are
-    snapped (`snap_slopes`), frozen, and weights and biases fine-tuned for `finetune_steps`
-    steps without the penalty.
+def train(init: MLP, members, x, y, *, lam, start, steps: int, finetune_steps: int, lr: float, eps: float,
+          weight=None, linear=None, grid: float = GRID) -> MLP:
+    """Train one network per entry of `members` (the index of its initialisation in `init`) on
+    equation `nla-penalty-loss` of chapter 5: Adam on the cross-entropy plus, from step `start[e]`
+    on, λ_e Σ_c w_ec (1 − α_ec) (`lam[e]`, `weight` as in `slope_penalty`); slopes clipped to
+    [0, 1] and every parameter rounded to a multiple of `grid` after every update (the run is
+    the same on every CPU); `linear` (like `weight`) marks units whose slopes start at 1. Then
+    the slopes are snapped (`snap_slopes`), frozen, and weights and biases fine-tuned for
+    `finetune_steps` steps without the penalty. Raises `TrainingDiverged` if it blew up.
     """
-    lambdas = np.asarray(lambdas, dtype=float)
-    if lambdas.ndim != 1 or lambdas.size == 0 or (lambdas < 0).any():
-        raise ValueError(f"lambdas must be a non-empty 1-d array of numbers >= 0, got {lambdas!r}")
-    check_int("n_seeds", n_seeds, 1)
     check_int("steps", steps)
     check_int("finetune_steps", finetune_steps)
-    n_lam, half = lambdas.size, lambdas.size * n_seeds
-    d_in, d_out = x.shape[1], int(max(y.max(), y_test.max())) + 1
-    model = MLP(d_in, width, d_out, depth=depth, activation="prelu", bias=True, ensemble=2 * half,
-                dtype=dtype, device=device, generator=generator)
+    members = torch.as_tensor(np.array(members), device=x.device)
+    w0 = init.weights[0]
+    model = MLP(init.dims[0], list(init.dims[1:-1]), init.dims[-1], depth=init.depth, activation="prelu",
+                bias=True, ensemble=len(members), dtype=w0.dtype, device=w0.device)
     with torch.no_grad():
-        for p in model.parameters():
-            p[half:] = p[:half]          # late network (i, s) starts where early network (i, s) starts
-    tx = lambda a: torch.as_tensor(a, dtype=dtype, device=device)          # noqa: E731
-    ty = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)     # noqa: E731
-    x, y, x_test, y_test = tx(x), ty(y), tx(x_test), ty(y_test)
-    lam = tx(np.tile(np.repeat(lambdas, n_seeds), 2))
-    start = torch.as_tensor(np.r_[np.zeros(half, dtype=int), np.full(half, steps // 2)], device=device)
+        for dst, src in zip(model.parameters(), init.parameters()):
+            dst.copy_(src[members])
+        for a, m in zip(model.slopes, linear or []):   # units made linear before training
+            a[m > 0] = 1.0
+    lam = torch.as_tensor(np.array(lam, float), dtype=w0.dtype, device=w0.device)
+    start = torch.as_tensor(np.array(start), device=w0.device)
 
     def clip(step: int, m: MLP) -> None:
         with torch.no_grad():
@@ -282,7 +222,7 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
                 a.clamp_(0.0, 1.0)
 
     def pull(step: int, m: MLP) -> torch.Tensor:
-        return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes)
+        return lam * (start <= step).to(lam.dtype) * slope_penalty(m.slopes, weight)
 
     common = dict(loss="cross_entropy", optimizer="adam", lr=lr, grid=grid, chunk=CHUNK)
     start_loss = fit(model, x, y, steps=steps, record_every=max(steps, 1), callback=clip, penalty=pull,
@@ -291,22 +231,40 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
     fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1),
         params=list(model.weights) + list(model.biases), **common)
     check_trained(model, x, y, start_loss, lr)
-    masks, shape = linear_masks(model), (2, n_lam, n_seeds)
+    return model
+
+
+def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int, steps: int,
+          finetune_steps: int, lr: float, eps: float, generator: torch.Generator, grid: float = GRID,
+          dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> Sweep:
+    """Early and late regimes for every λ and sub-seed, trained as ONE ensemble (`train`).
+
+    `lambdas`: one grid, or one row per regime (2, n_lambda). Network (r, i, s) has penalty λ_ri
+    from step 0 (early, r = 0) or from step `steps` // 2 (late, r = 1), from initialisation s.
+    """
+    lambdas = np.broadcast_to(np.asarray(lambdas, dtype=float), (2, np.shape(lambdas)[-1])).copy()
+    if np.ndim(lambdas) != 2 or lambdas.shape[1] == 0 or (lambdas < 0).any():
+        raise ValueError(f"lambdas must be numbers >= 0, one row or one per regime, got {lambdas!r}")
+    check_int("n_seeds", n_seeds, 1)
+    d_out = int(max(y.max(), y_test.max())) + 1
+    init = MLP(x.shape[1], width, d_out, depth=depth, activation="prelu", bias=True, ensemble=n_seeds,
+               dtype=dtype, device=device, generator=generator)
+    shape = (2, lambdas.shape[1], n_seeds)
+    (x, y), test = _tensors(init, x, y), _tensors(init, x_test, y_test)
+    model = train(init, np.broadcast_to(np.arange(n_seeds), shape).ravel(), x, y,
+                  lam=np.broadcast_to(lambdas[:, :, None], shape).ravel(),
+                  start=np.repeat([0, steps // 2], lambdas.shape[1] * n_seeds), steps=steps,
+                  finetune_steps=finetune_steps, lr=lr, eps=eps, grid=grid)
+    masks = linear_masks(model)
     return Sweep(lambdas=lambdas, apl=apl_mlp(masks).reshape(shape),
-                 test_accuracy=accuracy(model, x_test, y_test).reshape(shape),
-                 train_accuracy=accuracy(model, x, y).reshape(shape),
-                 masks=[m.reshape(*shape, -1) for m in masks], model=model)
+                 test_accuracy=accuracy(model, *test).reshape(shape),
+                 masks=[m.reshape(*shape, -1) for m in masks], model=model, init=init)
 
 
 def check_trained(model: MLP, x: torch.Tensor, y: torch.Tensor, start_loss: np.ndarray, lr: float) -> None:
     """Raise `TrainingDiverged` unless every network's final training loss is finite and at most
-    `DIVERGED` times its loss at initialisation.
-
-    `fit` already raises on a NaN or infinite loss at any step; a step size so large that the
-    weights blow up to finite but huge values (lr = 1e30) leaves a finite loss of 1e90 and
-    chance accuracy, which this catches. With the penalty alone, a network ends no worse than a
-    linear classifier, whose cross-entropy is below that at initialisation times `DIVERGED`.
-    """
+    `DIVERGED` times its loss at initialisation (`fit` catches NaN; a step size that blows the
+    weights up to finite, huge values leaves a loss of 1e90 and chance accuracy, which this catches)."""
     with torch.no_grad():
         end = losses(model.hidden(x)[-1], y, "cross_entropy").cpu().numpy()
     bad = ~np.isfinite(end) | (end > DIVERGED * np.asarray(start_loss))
@@ -317,63 +275,41 @@ def check_trained(model: MLP, x: torch.Tensor, y: torch.Tensor, start_loss: np.n
 
 
 def effective_masks(model: MLP, x: torch.Tensor) -> list[np.ndarray]:
-    """Units that act nonlinearly on the data x: slope < 1 AND pre-activations of both signs.
-
-    A unit whose pre-activation never changes sign on x computes z or α z there: linear.
-    """
+    """Units nonlinear on the data x: slope < 1 and pre-activations of both signs (else it computes z or α z)."""
     with torch.no_grad():
         zs = model.hidden(x)[:-1]
     return [(((z > 0).any(1) & (z < 0).any(1)) & (a < 1)).cpu().numpy() for z, a in zip(zs, model.slopes)]
 
 
-@dataclass
-class RandomControl:
-    """Networks linearised at random with the same number of linear units per layer as the
-    penalty-found networks of one regime of a `Sweep`; arrays have shape (n_lambda, n_seeds)."""
-
-    apl: np.ndarray
-    test_accuracy: np.ndarray
-
-
-def random_linearisation(sw: Sweep, x, y, x_test, y_test, *, regime: int, finetune_steps: int, lr: float,
-                         rng: np.random.Generator, grid: float = GRID) -> RandomControl:
-    """The control of the penalty: linearise units at random instead of where the penalty did.
-
-    For every (λ_i, sub-seed s), start from the unpenalised network (λ = 0, same sub-seed) of
-    `sw`, set to 1 the slopes of as many units per layer as network (regime, i, s) has linear
-    units, chosen uniformly at random, freeze the slopes and fine-tune weights and biases for
-    `finetune_steps` Adam steps on the grid, as `sweep` fine-tunes. Both networks then have the
-    same APL (unless the λ = 0 network already has more linear units in a layer, which stay
-    linear; compare the returned `apl`); only *which* units are linear differs.
-    """
-    if regime not in (0, 1):
-        raise ValueError(f"regime must be 0 (early) or 1 (late), got {regime!r}")
-    check_int("finetune_steps", finetune_steps)
-    src = sw.model
-    n_lam, n_seeds = sw.apl.shape[1:]
-    e_total = 2 * n_lam * n_seeds
-    dtype, device = src.weights[0].dtype, src.weights[0].device
-    d_in, d_out = src.weights[0].shape[2], src.weights[-1].shape[1]
-    model = MLP(d_in, list(src.dims[1:-1]), d_out, depth=src.depth, activation="prelu", bias=True,
-                ensemble=n_lam * n_seeds, dtype=dtype, device=device)
-    base = np.arange(e_total).reshape(2, n_lam, n_seeds)[regime, 0]          # λ = 0 of each sub-seed
-    source = torch.as_tensor(np.tile(base, n_lam), device=device)           # member (i, s) <- (0, s)
-    with torch.no_grad():
-        for dst, p in zip(model.parameters(), src.parameters()):
-            dst.copy_(p[source])
-        for a, m in zip(model.slopes, sw.masks):
-            n_linear = (~m[regime]).reshape(n_lam * n_seeds, -1).sum(-1)
-            for e, k in enumerate(n_linear):
-                free = np.flatnonzero(a[e].cpu().numpy() < 1.0)        # units still nonlinear at λ = 0
-                need = max(int(k) - (a.shape[1] - free.size), 0)
-                a[e, torch.as_tensor(rng.permutation(free)[:need], device=device)] = 1.0
-    tx = lambda v: torch.as_tensor(v, dtype=dtype, device=device)          # noqa: E731
-    ty = lambda v: torch.as_tensor(v, dtype=torch.long, device=device)     # noqa: E731
-    x, y = tx(x), ty(y)
-    start_loss = fit(model, x, y, steps=finetune_steps, record_every=max(finetune_steps, 1), loss="cross_entropy",
-                     optimizer="adam", lr=lr, grid=grid, params=list(model.weights) + list(model.biases),
-                     chunk=CHUNK).loss[0]
-    check_trained(model, x, y, start_loss, lr)
-    shape = (n_lam, n_seeds)
-    return RandomControl(apl=apl_mlp(linear_masks(model)).reshape(shape),
-                         test_accuracy=accuracy(model, tx(x_test), ty(y_test)).reshape(shape))
+def random_control(sw: Sweep, x, y, x_test, y_test, *, columns, steps: int, finetune_steps: int, lr: float,
+                   eps: float, rng: np.random.Generator, budget: str = "equal", strength: float = 1.0,
+                   grid: float = GRID) -> tuple[np.ndarray, np.ndarray]:
+    """Random units, as many per layer as the late network (i, s) of `sw` ends with linear units,
+    for every i in `columns` and sub-seed s. `budget="equal"`: the late schedule of `sweep` from
+    initialisation s, with the penalty λ = `strength` on the random units only (under Adam their
+    slopes climb about one step size per step from its start). `budget="finetune"`: the random
+    units of the unpenalised network (λ = 0, sub-seed s) switched to linear at once, then only
+    fine-tuned. Returns (apl, test_accuracy), each of shape (len(columns), n_seeds)."""
+    if budget not in ("equal", "finetune"):
+        raise ValueError(f"budget must be 'equal' or 'finetune', got {budget!r}")
+    columns = np.asarray(columns, dtype=int)
+    n_seeds = sw.apl.shape[-1]
+    n = columns.size * n_seeds
+    dtype, device = sw.init.weights[0].dtype, sw.init.weights[0].device
+    weight = []
+    for m in sw.masks:                                          # (2, n_lambda, n_seeds, width)
+        w = np.zeros((n, m.shape[-1]))
+        for e, k in enumerate((~m[1, columns]).sum(-1).ravel()):
+            w[e, rng.permutation(m.shape[-1])[:k]] = 1.0
+        weight.append(torch.as_tensor(w, dtype=dtype, device=device))
+    (x, y), test = _tensors(sw.init, x, y), _tensors(sw.init, x_test, y_test)
+    seeds = np.tile(np.arange(n_seeds), columns.size)
+    if budget == "equal":
+        model = train(sw.init, seeds, x, y, lam=np.full(n, strength), start=np.full(n, steps // 2),
+                      steps=steps, finetune_steps=finetune_steps, lr=lr, eps=eps, weight=weight, grid=grid)
+    else:
+        model = train(sw.model, np.ravel_multi_index((1, 0, seeds), sw.apl.shape), x, y, lam=np.zeros(n),
+                      start=np.zeros(n, int), steps=0, finetune_steps=finetune_steps, lr=lr, eps=eps,
+                      linear=weight, grid=grid)
+    shape = (columns.size, n_seeds)
+    return apl_mlp(linear_masks(model)).reshape(shape), accuracy(model, *test).reshape(shape)
