@@ -34,13 +34,8 @@ PAPER_D_2K = {8: 0.76, 9: 0.87, 10: 0.93}
 class ChainData:
     """Training (x, y) and validation sets, shape (n_kappa, trials, n); true A, B (trials,); κ."""
 
-    x: np.ndarray
-    y: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    slope: np.ndarray
-    intercept: np.ndarray
-    kappa: np.ndarray
+    x: np.ndarray; y: np.ndarray; x_val: np.ndarray; y_val: np.ndarray   # noqa: E702
+    slope: np.ndarray; intercept: np.ndarray; kappa: np.ndarray           # noqa: E702
 
 
 def paper_data(trials: int, kappas: Sequence[float] = PAPER_KAPPAS, *, n: int = 1000,
@@ -58,7 +53,7 @@ def paper_data(trials: int, kappas: Sequence[float] = PAPER_KAPPAS, *, n: int = 
     x, a, b = rng.standard_normal((trials, n)), rng.standard_normal(trials), rng.standard_normal(trials)
     eps, x_val, eps_val = (rng.standard_normal((trials, m)) for m in (n, n_val, n_val))
 
-    def target(xx, ee):
+    def target(xx, ee):   # the clean target plus κ ε mean(clean target): the script's noise
         clean = a[:, None] * xx + b[:, None]
         return clean[None] + kappa[:, None, None] * ee[None] * clean.mean(1)[None, :, None]
 
@@ -72,11 +67,7 @@ def paper_data(trials: int, kappas: Sequence[float] = PAPER_KAPPAS, *, n: int = 
 class Moments:
     """The five moments the loss depends on (equation `lnn-loss-moments` of chapter 6): means of x, x², y, xy, y²."""
 
-    sx: np.ndarray
-    sxx: np.ndarray
-    sy: np.ndarray
-    sxy: np.ndarray
-    syy: np.ndarray
+    sx: np.ndarray; sxx: np.ndarray; sy: np.ndarray; sxy: np.ndarray; syy: np.ndarray   # noqa: E702
 
     @classmethod
     def of(cls, x: np.ndarray, y: np.ndarray) -> "Moments":
@@ -136,12 +127,8 @@ def invariants(w: np.ndarray, b: np.ndarray) -> np.ndarray:
 class ChainRun:
     """`train_chains`: final `w`, `b`; `p`, `c`, `loss` ((R,) + batch) at `steps`; `w_at`, `b_at` at `checkpoints`."""
 
-    w: np.ndarray
-    b: np.ndarray
-    steps: np.ndarray
-    p: np.ndarray
-    c: np.ndarray
-    loss: np.ndarray
+    w: np.ndarray; b: np.ndarray; steps: np.ndarray                  # noqa: E702
+    p: np.ndarray; c: np.ndarray; loss: np.ndarray                   # noqa: E702
     checkpoints: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     w_at: np.ndarray | None = None
     b_at: np.ndarray | None = None
