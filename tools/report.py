@@ -63,7 +63,10 @@ def null(claim: dict) -> str:
     return "—" if not n else cell(f"{n['value']} {n['label']}") + (" **✘**" if n.get("holds") else "")
 
 
-def doc(nb) -> str:
+def doc(nb, short: bool = False) -> str:
+    """A link to a chapter: its title, or with `short` 'N. the title's words before a colon'."""
+    if short:
+        return f"{{doc}}`{title(nb).split(':')[0]} <../notebooks/{nb.stem}>`"
     return f"{{doc}}`../notebooks/{nb.stem}`"
 
 
@@ -101,7 +104,7 @@ for nb in NOTEBOOKS:
     if runs:
         ok = sum(r["error"] is None for r in runs["runs"].values())
         seed_text = f"{ok} of {len(runs['runs'])} seeds" + (" (stale)" if stale(runs, nb) else "")
-    lines.append(f"| {doc(nb)} | {PAPERS.get(nb.stem[:2], '')} | {verdict} | {held} | {ctl_text} | {seed_text} |")
+    lines.append(f"| {doc(nb, short=True)} | {PAPERS.get(nb.stem[:2], '')} | {verdict} | {held} | {ctl_text} | {seed_text} |")
 
 glance = lines[lines.index("## At a glance") + 2:]   # the table only: the intro has its own heading
 lines += ["", "## Chapter by chapter", "",
@@ -119,14 +122,14 @@ for nb in NOTEBOOKS:
         continue
     big = (paper or {}).get("chapters", {}).get(nb.stem)
     big_values = {c["name"]: c for c in (big or {}).get("claims", [])}
-    lines += header(["claim: what the paper says (premises)", "bound", "value", "null (where it should fail)",
-                     "paper scale", "holds"], [36, 12, 10, 20, 12, 10]) if big else header(
-        ["claim: what the paper says (premises)", "bound", "value", "null (where it should fail)", "holds"],
-        [42, 14, 12, 22, 10])
+    lines += header(["claim: what the paper says (premises)", "value (bound)", "null (where it should fail)",
+                     "paper scale", "holds"], [52, 15, 15, 10, 8]) if big else header(
+        ["claim: what the paper says (premises)", "value (bound)", "null (where it should fail)", "holds"],
+        [58, 18, 16, 8])
     for c in claims:
         b = big_values.get(c["name"])
         extra = f" {marked(b) if b else '—'} |" if big else ""
-        lines.append(f"| `{c['name']}`: {cell(c['paper'])}{premises(c)} | {cell(c['expected'])} | {cell(c['value'])} "
+        lines.append(f"| `{c['name']}`: {cell(c['paper'])}{premises(c)} | {cell(c['value'])} ({cell(c['expected'])}) "
                      f"| {null(c)} |{extra} {'✔' if c['passed'] else '**✘**'} |")
     if paper and not big:
         lines += ["", "No paper-scale run of this chapter is stored (`make paper`; its parameters table says what it costs)."]
