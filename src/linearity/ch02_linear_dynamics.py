@@ -108,8 +108,8 @@ def linear_floor(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def relu_groups(a0: np.ndarray, w0: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Zhang, Saxe & Latham (2024), random small initialisation, scalar output, y ≈ u·x:
-    the group of each hidden unit, sign(a(0) + w(0)·u) ∈ {−1, +1}.
+    """This book's heuristic (after the setting of Zhang, Saxe & Latham 2024), random small
+    initialisation, scalar output, y ≈ u·x: the group of each hidden unit, sign(a(0) + w(0)·u) ∈ {−1, +1}.
 
     While the network output is still ≈ 0, on exactly symmetric whitened data
     d/dt (a, w·u) = ½ (w·u, a) (equation `dyn-random-init` of chapter 2), so a + w·u grows
