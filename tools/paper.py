@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import nbformat
 
+from execute import prepare
 from nbtools import NOTEBOOKS, ROOT, claims_of, execute, provenance
 
 OUT = ROOT / "book" / "data" / "paper.json"
@@ -42,7 +43,10 @@ def main(argv: list[str]) -> int:
     meta = {"seed": args.seed, "device": args.device, "workers": args.workers, "provenance": provenance()}
     failures = 0
     with ProcessPoolExecutor(max_workers=args.workers) as pool:   # each chapter is stored as soon as it ends
-        futures = {pool.submit(execute, *job, timeout=None): job for job in jobs}   # no cell time limit
+        # inputs from the .md twin (what the inputs hash records), as `make notebooks` does; no cell time limit
+        (folder / "inputs").mkdir(exist_ok=True)
+        futures = {pool.submit(execute, *job, timeout=None, source=prepare(job[0], folder / "inputs")): job
+                   for job in jobs}
         for future in as_completed(futures):
             nb, out, _ = futures[future]
             _, seconds, error = future.result()
