@@ -5,8 +5,7 @@
 A page fails when it shows: an equation MathJax did not typeset (raw $…$, \\(…\\), \\frac…),
 an image that did not load, an error or traceback box, unresolved glue or raw directive
 text ({glue:text}, {prf:theorem}, :::, ```{…}), plain-text math outside math and code (W_1,
-x^2, a stray backslash), a display equation or a table wider than the text column at 1280 px, a
-table row taller than six lines of its text at 1280 px (a squeezed column), anything
+x^2, a stray backslash), a display equation or a table wider than the text column at 1280 px, anything
 past the screen's edge at 390 px outside a scrollable box, or an internal link to a missing
 page or anchor. Full-page screenshots of every page at 1280 px go to _build/screenshots/, at
 390 px to _build/screenshots/390px/. Uses Debian's
@@ -45,20 +44,13 @@ LAYOUT_JS = """() => {
   const past = [...document.querySelectorAll('main p, main li, main mjx-container, main figure, main img')]
       .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !scrolls(e))
       .map(e => e.tagName.toLowerCase() + ': ' + (e.textContent || e.getAttribute('src') || '').slice(0, 50));
-  // tables: none wider than the text column (a hidden column is a hidden claim), no row taller
-  // than ROW_LINES lines of its text (a squeezed column leaves rows of blank space)
+  // tables: none wider than the text column (a hidden column is a hidden claim)
   const column = (document.querySelector('main article') || document.querySelector('main')).getBoundingClientRect();
   const tables = [...document.querySelectorAll('main table')];
   const wideTables = tables.filter(t => Math.max(t.scrollWidth, t.getBoundingClientRect().width) > column.width + 1)
       .map(t => `${Math.round(Math.max(t.scrollWidth, t.getBoundingClientRect().width))} px in a ${Math.round(column.width)} px column: ` + t.innerText.slice(0, 40));
-  const tallRows = [];
-  for (const t of tables) for (const row of t.querySelectorAll('tr')) {
-    const line = parseFloat(getComputedStyle(row.cells[0] || row).lineHeight) || 24;
-    const h = row.getBoundingClientRect().height;
-    if (h > ROW_LINES * line) tallRows.push(`${Math.round(h)} px (${(h / line).toFixed(1)} lines): ` + row.innerText.slice(0, 40));
-  }
-  return {wide, past, wideTables, tallRows};
-}""".replace("ROW_LINES", "6")
+  return {wide, past, wideTables};
+}"""
 # text of a page a reader sees, leaving out code and outputs that legitimately show code
 VISIBLE_TEXT_JS = """() => {
   const skip = new Set(['PRE', 'CODE', 'SCRIPT', 'STYLE', 'MJX-CONTAINER', 'MJX-ASSISTIVE-MML', 'TEXTAREA']);
@@ -140,7 +132,6 @@ def check_pages(html_dir: Path, shots: Path | None = None) -> dict[str, list[str
             layout = tab.evaluate(LAYOUT_JS)
             problems += [f"display equation wider than the text column: {w!r}" for w in layout["wide"]]
             problems += [f"table wider than the text column at 1280 px: {w!r}" for w in layout["wideTables"]]
-            problems += [f"table row taller than 6 lines of text at 1280 px: {w!r}" for w in layout["tallRows"]]
             tab.set_viewport_size({"width": 390, "height": 844})
             problems += [f"past the edge of a 390 px screen: {w!r}" for w in tab.evaluate(LAYOUT_JS)["past"]]
             if shots is not None:            # what a phone shows, beside the 1280 px screenshot
