@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -103,7 +104,8 @@ def code_only(source: str) -> str:
 
 def inputs_hash(notebook: Path) -> str:
     """A short hash of what a chapter's numbers depend on: the code of its code cells (from the
-    .md twin) and of the package, without comments and docstrings. Prose edits leave it
+    .md twin) and of the package's shared modules and its own chapter module (`chNN_*.py` of
+    another chapter is not run by it), without comments and docstrings. Prose edits leave it
     unchanged; a stored run whose hash differs from the current one is stale."""
     import hashlib
 
@@ -115,6 +117,8 @@ def inputs_hash(notebook: Path) -> str:
         if cell.cell_type == "code":
             digest.update(code_only(cell.source).encode())
     for module in sorted((ROOT / "src" / "linearity").glob("*.py")):
+        if re.fullmatch(r"ch\d\d_.*", module.stem) and module.stem[2:4] != notebook.stem[:2]:
+            continue
         digest.update(module.name.encode() + code_only(module.read_text()).encode())
     return digest.hexdigest()[:12]
 
