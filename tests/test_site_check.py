@@ -34,6 +34,20 @@ def test_a_table_wider_than_the_column_fails(tmp_path):
     assert any("table wider than the text column" in p for p in results["wide.html"]), results
 
 
+SQUEEZED_TABLE = """<html><body><main><article style="width: 600px"><table style="width: 100%"><tr>
+<td style="width: 92%">a long first column</td>
+<td>what the paper says, a sentence of several clauses that a narrow column wraps into many short lines</td>
+</tr></table></article></main></body></html>"""
+
+
+def test_a_squeezed_column_of_tall_cells_fails(tmp_path):
+    (tmp_path / "squeezed.html").write_text(SQUEEZED_TABLE)
+    results = check_site.check_pages(tmp_path)
+    assert any("table cell of more than" in p for p in results["squeezed.html"]), results
+    (tmp_path / "squeezed.html").write_text(SQUEEZED_TABLE.replace("92%", "30%"))
+    assert check_site.check_pages(tmp_path)["squeezed.html"] == []
+
+
 def test_clean_page_passes_and_broken_page_fails(tmp_path):
     (tmp_path / "clean.html").write_text(CLEAN)
     (tmp_path / "other.html").write_text(CLEAN)

@@ -5,7 +5,8 @@
 A page fails when it shows: an equation MathJax did not typeset (raw $…$, \\(…\\), \\frac…),
 an image that did not load, an error or traceback box, unresolved glue or raw directive
 text ({glue:text}, {prf:theorem}, :::, ```{…}), plain-text math outside math and code (W_1,
-x^2, a stray backslash), a display equation or a table wider than the text column at 1280 px, anything
+x^2, a stray backslash), a display equation or a table wider than the text column at 1280 px, a
+table cell wrapped into more than four lines at 1280 px (a squeezed column), anything
 past the screen's edge at 390 px outside a scrollable box, or an internal link to a missing
 page or anchor. Full-page screenshots of every page at 1280 px go to _build/screenshots/, at
 390 px to _build/screenshots/390px/. Uses Debian's
@@ -32,6 +33,7 @@ RAW_TEXT = [
     (re.compile(r"\\"), "raw backslash (an escape that did not render)"),
     (re.compile(r"[A-Za-zα-ωΑ-Ω)\]][_^][A-Za-z0-9{(α-ω]"), "plain-text subscript or power (write it as $…$ math)"),
 ]
+ROW_LINES = 4     # a table cell wrapped into more lines than this fails the check
 # display equations wider than the text column, and anything past the right edge of a phone's
 # screen that is not inside a scrollable box (code, outputs, tables)
 LAYOUT_JS = """() => {
@@ -44,13 +46,21 @@ LAYOUT_JS = """() => {
   const past = [...document.querySelectorAll('main p, main li, main mjx-container, main figure, main img')]
       .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !scrolls(e))
       .map(e => e.tagName.toLowerCase() + ': ' + (e.textContent || e.getAttribute('src') || '').slice(0, 50));
-  // tables: none wider than the text column (a hidden column is a hidden claim)
+  // tables: none wider than the text column (a hidden column is a hidden claim), no cell whose
+  // text wraps into more than ROW_LINES lines (a squeezed column makes tall rows of blank space
+  // beside it; the rows of a table laid out as cards are as tall as their cells need)
   const column = (document.querySelector('main article') || document.querySelector('main')).getBoundingClientRect();
   const tables = [...document.querySelectorAll('main table')];
   const wideTables = tables.filter(t => Math.max(t.scrollWidth, t.getBoundingClientRect().width) > column.width + 1)
       .map(t => `${Math.round(Math.max(t.scrollWidth, t.getBoundingClientRect().width))} px in a ${Math.round(column.width)} px column: ` + t.innerText.slice(0, 40));
-  return {wide, past, wideTables};
-}"""
+  const tallRows = [];
+  for (const t of tables) for (const cell of t.querySelectorAll('td, th')) {
+    const range = document.createRange(); range.selectNodeContents(cell);
+    const h = range.getBoundingClientRect().height, line = parseFloat(getComputedStyle(cell).lineHeight) || 24;
+    if (h > ROW_LINES * line) tallRows.push(`${Math.round(h)} px (${(h / line).toFixed(1)} lines): ` + cell.innerText.slice(0, 40));
+  }
+  return {wide, past, wideTables, tallRows};
+}""".replace("ROW_LINES", str(ROW_LINES))
 # text of a page a reader sees, leaving out code and outputs that legitimately show code
 VISIBLE_TEXT_JS = """() => {
   const skip = new Set(['PRE', 'CODE', 'SCRIPT', 'STYLE', 'MJX-CONTAINER', 'MJX-ASSISTIVE-MML', 'TEXTAREA']);
@@ -132,6 +142,7 @@ def check_pages(html_dir: Path, shots: Path | None = None) -> dict[str, list[str
             layout = tab.evaluate(LAYOUT_JS)
             problems += [f"display equation wider than the text column: {w!r}" for w in layout["wide"]]
             problems += [f"table wider than the text column at 1280 px: {w!r}" for w in layout["wideTables"]]
+            problems += [f"table cell of more than {ROW_LINES} lines of text at 1280 px: {w!r}" for w in layout["tallRows"]]
             tab.set_viewport_size({"width": 390, "height": 844})
             problems += [f"past the edge of a 390 px screen: {w!r}" for w in tab.evaluate(LAYOUT_JS)["past"]]
             if shots is not None:            # what a phone shows, beside the 1280 px screenshot

@@ -20,8 +20,6 @@ import nbformat
 from nbtools import NOTEBOOKS, ROOT, claims_of, commit_text, git_state, inputs_hash, verdicts_of
 
 DATA = ROOT / "book" / "data"
-PAPERS = {"01": "Zhang, Saxe & Latham", "02": "Zhang, Saxe & Latham; Saxe et al.", "03": "Zhang, Saxe & Latham",
-          "04": "Le & Jegelka", "05": "Mehmeti-Göpel & Disselhoff", "06": "Lakkapragada"}
 
 
 def cell(text) -> str:
@@ -91,20 +89,20 @@ lines = [f"This page was generated from commit {commit_text({'commit': build_com
          "this build is its inputs hash (the code of the chapter and the package, without comments and "
          "docstrings): a run whose code changed since is marked stale.", "",
          "## At a glance", "",
-         *header(["chapter", "paper", "verdict", "claims hold (shown able to fail)", "premise controls", "seeds"],
-                 [24, 16, 14, 20, 12, 14])]
+         *header(["chapter", "verdict", "checks"], [36, 22, 42])]
 for nb in NOTEBOOKS:
     claims, verdicts = claims_of(nb), verdicts_of(nb)
     verdict = "; ".join(f"**{v['status']}**" for v in verdicts) or "(no verdict stored)"
-    held = f"{sum(c['passed'] for c in claims)} of {len(claims)} ({falsifiers(claims)})"
+    held = f"{sum(c['passed'] for c in claims)} of {len(claims)} hold ({falsifiers(claims)})"
     ctl = [r for r in (controls or {}).get("controls", []) if r["chapter"] == nb.stem]
     ctl_text = f"{sum(r['passed'] for r in ctl)} of {len(ctl)} pass" if ctl else "not run"
     runs = (seeds or {}).get("chapters", {}).get(nb.stem)
     seed_text = "not run"
     if runs:
         ok = sum(r["error"] is None for r in runs["runs"].values())
-        seed_text = f"{ok} of {len(runs['runs'])} seeds" + (" (stale)" if stale(runs, nb) else "")
-    lines.append(f"| {doc(nb, short=True)} | {PAPERS.get(nb.stem[:2], '')} | {verdict} | {held} | {ctl_text} | {seed_text} |")
+        seed_text = f"{ok} of {len(runs['runs'])}" + (" (stale)" if stale(runs, nb) else "")
+    lines.append(f"| {doc(nb, short=True)} | {verdict} | claims: {held}; premise controls: {ctl_text}; "
+                 f"seeds: {seed_text} |")
 
 glance = lines[lines.index("## At a glance") + 2:]   # the table only: the intro has its own heading
 lines += ["", "## Chapter by chapter", "",
