@@ -1,15 +1,21 @@
 """Bibliography labels that match the author–year citations in the text.
 
-The text cites as "Zhang et al. (2025)" (`bibtex_reference_style: author_year`), but pybtex's
-default label style prints keys like "[ZSL25]" in the bibliography, which a reader cannot
+The text cites as "Zhang et al. (2025)" and "(Zhang et al., 2025)" — round brackets, as the
+claims tables' plain text does (`bibtex_reference_style: author_year_round`, registered here;
+sphinxcontrib-bibtex's `author_year` uses square ones) — but pybtex's default label style prints keys like "[ZSL25]" in the bibliography, which a reader cannot
 match to the text. This style labels each entry "Zhang et al. 2025" and sorts by author and
 year; arXiv identifiers (`eprint`) become links (pybtex's `unsrt` formatting does that).
 """
+
+import dataclasses
 
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting.author_year_title import SortingStyle
+from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
 
 def _last(person) -> str:
@@ -30,7 +36,21 @@ class AuthorYearStyle(UnsrtStyle):
     default_sorting_style = SortingStyle
 
 
+def _round() -> BracketStyle:
+    return BracketStyle(left="(", right=")")
+
+
+@dataclasses.dataclass
+class RoundAuthorYear(AuthorYearReferenceStyle):
+    bracket_parenthetical: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_textual: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_author: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_label: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_year: BracketStyle = dataclasses.field(default_factory=_round)
+
+
 def setup(app):
+    register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "author_year_round", RoundAuthorYear)
     register_plugin("pybtex.style.labels", "authoryear", AuthorYearLabels)
     register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
