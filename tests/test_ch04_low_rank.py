@@ -152,6 +152,23 @@ def test_residual_net_forward_and_its_conserved_balances():
     assert max(inside, last) < 1e-4 and at_sum > 100 * max(inside, last)
     with pytest.raises(ValueError, match="block_width"):
         inv.ResidualNet(5, 0, 3)
+    with pytest.raises(ValueError, match="head"):
+        inv.ResidualNet(5, 4, 3, head="tanh")
+
+
+def test_residual_net_linear_head():
+    """head="linear": f = w·W r, and the whole last-layer C = wᵀw − WWᵀ is conserved (only O(η²) drift), the balance at the sum is not."""
+    torch.manual_seed(0)
+    xs = np.abs(np.random.default_rng(3).standard_normal((20, 5)))
+    x, y = torch.tensor(xs), torch.tensor(np.where(xs[:, 0] > xs[:, 1], 1.0, -1.0))
+    m = inv.ResidualNet(5, 8, 12, init_scale=0.5, generator=gen(13), head="linear")
+    v1, v2, w, w_out = [p[0].detach().numpy().copy() for p in m.weights]
+    r = xs + np.maximum(xs @ v1.T, 0) @ v2.T
+    assert np.allclose(m(x).detach().numpy()[:, 0], r @ w.T @ w_out[0])
+    c0 = inv.conserved_matrices([p[0].detach().numpy() for p in m.weights])
+    lin.train.fit(m, x, y, lr=0.01, steps=300, loss="logistic")
+    c1 = inv.conserved_matrices([p[0].detach().numpy() for p in m.weights])
+    assert inv.drift(c1[2], c0[2]) < 1e-3 and inv.drift(c1[1], c0[1], "diag") > 100 * inv.drift(c1[2], c0[2])
 
 
 def test_bad_arguments():

@@ -185,7 +185,10 @@ def activation_masks(weights: Sequence[np.ndarray], x: np.ndarray) -> list[np.nd
 class ResidualNet(torch.nn.Module):
     """A bias-free ReLU network with a residual block before its last two layers (chapter 4, "Skip connections").
 
-        r = x + V₂ σ(V₁ x),   f(x) = w · σ(W r)
+        r = x + V₂ σ(V₁ x),   f(x) = w · σ(W r)   (head="relu")   or   f(x) = w · W r   (head="linear")
+
+    With head="linear" the last two layers are linear (the scope of Le & Jegelka's skip-connection
+    statement, "the last few linear layers"), so wᵀw − WWᵀ is conserved whole (`lowrank-weyl`).
 
     `weights` is [V₁, V₂, W, w] (the order of the forward pass, so consecutive matrices chain and
     `conserved_matrices` gives the three matrices inside the block, at the sum r and at the last
@@ -196,8 +199,11 @@ class ResidualNet(torch.nn.Module):
 
     def __init__(self, d_in: int, block_width: int, width: int, *, init_scale: float = 1.0,
                  ensemble: int | None = None, generator: torch.Generator | None = None,
-                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> None:
+                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
+                 head: str = "relu") -> None:
         super().__init__()
+        check_choice("head", head, ("relu", "linear"))
+        self.head = head
         check_int("d_in", d_in, 1)
         check_int("block_width", block_width, 1)
         check_int("width", width, 1)
@@ -213,13 +219,14 @@ class ResidualNet(torch.nn.Module):
              for o, i in shapes])
 
     def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Pre-activations V₁x and W r of the two ReLU layers and the output, each (E, n, ·)."""
+        """Pre-activations V₁x and W r of the two hidden layers and the output, each (E, n, ·)."""
         v1, v2, w, w_out = self.weights
         h = x if x.dim() == 3 else x.unsqueeze(0)
         zb = h @ v1.transpose(1, 2)
         r = h + torch.relu(zb) @ v2.transpose(1, 2)
         z = r @ w.transpose(1, 2)
-        return [zb, z, torch.relu(z) @ w_out.transpose(1, 2)]
+        a = torch.relu(z) if self.head == "relu" else z
+        return [zb, z, a @ w_out.transpose(1, 2)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Outputs, shape (n, 1) for one network or (E, n, 1) for an ensemble."""
