@@ -48,6 +48,20 @@ def test_a_squeezed_column_of_tall_cells_fails(tmp_path):
     assert check_site.check_pages(tmp_path)["squeezed.html"] == []
 
 
+MATHJAX = next((Path(sys.prefix) / "lib").glob("python3*/site-packages/sphinx-mathjax-offline/static/mathjax/tex-chtml.js"), None)
+
+
+@pytest.mark.skipif(MATHJAX is None, reason="sphinx-mathjax-offline not installed")
+def test_an_equation_mathjax_typesets_as_an_error_fails(tmp_path):
+    page = f"""<html><head><script src="{MATHJAX.as_uri()}"></script></head><body><main><p>
+    A matrix: <span class="math">\\(\\begin{{psmallmatrix}}a & b\\end{{psmallmatrix}}\\)</span>.</p></main></body></html>"""
+    (tmp_path / "bad_math.html").write_text(page)
+    problems = check_site.check_pages(tmp_path)["bad_math.html"]
+    assert any("MathJax could not typeset" in p and "psmallmatrix" in p for p in problems), problems
+    (tmp_path / "bad_math.html").write_text(page.replace("psmallmatrix", "smallmatrix"))
+    assert check_site.check_pages(tmp_path)["bad_math.html"] == []
+
+
 def test_clean_page_passes_and_broken_page_fails(tmp_path):
     (tmp_path / "clean.html").write_text(CLEAN)
     (tmp_path / "other.html").write_text(CLEAN)

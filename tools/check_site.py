@@ -2,7 +2,8 @@
 
     python tools/check_site.py [HTML_DIR] [--screenshots DIR]
 
-A page fails when it shows: an equation MathJax did not typeset (raw $…$, \\(…\\), \\frac…),
+A page fails when it shows: an equation MathJax did not typeset (raw $…$, \\(…\\), \\frac…) or
+typeset as an error (an undefined macro such as \\nablaL),
 an image that did not load, an error or traceback box, unresolved glue or raw directive
 text ({glue:text}, {prf:theorem}, :::, ```{…}), plain-text math outside math and code (W_1,
 x^2, a stray backslash), a display equation or a table wider than the text column at 1280 px, a
@@ -84,7 +85,8 @@ PAGE_FACTS_JS = """async () => {
   const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
   const mathNodes = document.querySelectorAll('main .math, main span.math, main div.math').length;
   const typeset = document.querySelectorAll('main mjx-container').length;
-  return {imgs, errors, links, ids, mathNodes, typeset};
+  const mathErrors = [...document.querySelectorAll('main mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent);
+  return {imgs, errors, links, ids, mathNodes, typeset, mathErrors};
 }"""
 
 
@@ -137,6 +139,7 @@ def check_pages(html_dir: Path, shots: Path | None = None) -> dict[str, list[str
             problems += [f"error box: {e!r}" for e in facts["errors"]]
             if facts["mathNodes"] and not facts["typeset"]:
                 problems.append(f"{facts['mathNodes']} equations, none typeset by MathJax")
+            problems += [f"equation MathJax could not typeset: {e!r}" for e in facts["mathErrors"]]
             for pattern, what in RAW_TEXT:   # every occurrence, so one run lists everything to fix
                 problems += [f"{what}: {text[max(0, m.start() - 30): m.end() + 30]!r}" for m in pattern.finditer(text)]
             layout = tab.evaluate(LAYOUT_JS)
