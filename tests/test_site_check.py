@@ -58,6 +58,9 @@ def test_an_equation_mathjax_typesets_as_an_error_fails(tmp_path):
     (tmp_path / "bad_math.html").write_text(page)
     problems = check_site.check_pages(tmp_path)["bad_math.html"]
     assert any("MathJax could not typeset" in p and "psmallmatrix" in p for p in problems), problems
+    (tmp_path / "bad_math.html").write_text(page.replace("psmallmatrix", "smallmatrix").replace("a & b", "\\nablaL & b"))
+    problems = check_site.check_pages(tmp_path)["bad_math.html"]
+    assert any("undefined macro" in p and "nablaL" in p for p in problems), problems
     (tmp_path / "bad_math.html").write_text(page.replace("psmallmatrix", "smallmatrix"))
     assert check_site.check_pages(tmp_path)["bad_math.html"] == []
 

@@ -85,7 +85,9 @@ PAGE_FACTS_JS = """async () => {
   const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
   const mathNodes = document.querySelectorAll('main .math, main span.math, main div.math').length;
   const typeset = document.querySelectorAll('main mjx-container').length;
-  const mathErrors = [...document.querySelectorAll('main mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent);
+  // an unknown environment is an merror; an undefined macro, red text (MathJax's noundefined)
+  const mathErrors = [...document.querySelectorAll('main mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent)
+      .concat([...document.querySelectorAll('main mtext[mathcolor="red"]')].map(e => 'undefined macro ' + e.textContent));
   return {imgs, errors, links, ids, mathNodes, typeset, mathErrors};
 }"""
 
