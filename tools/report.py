@@ -121,7 +121,7 @@ for nb in NOTEBOOKS:
     big = (paper or {}).get("chapters", {}).get(nb.stem)
     big_values = {c["name"]: c for c in (big or {}).get("claims", [])}
     lines += header(["claim: what the paper says (premises)", "value (bound)", "null (where it should fail)",
-                     "paper scale", "holds"], [52, 15, 15, 10, 8]) if big else header(
+                     "paper scale", "holds"], [49, 15, 15, 13, 8]) if big else header(
         ["claim: what the paper says (premises)", "value (bound)", "null (where it should fail)", "holds"],
         [58, 18, 16, 8])
     for c in claims:
