@@ -252,12 +252,12 @@ install = ["```{only} html",
            "repository, `make book` builds everything, the environment included."]
 (out.parent / "install.md").write_text("\n".join(install) + "\n")
 version_text = project["version"]
-cite = ["```bibtex", "@book{relu_linear_book,",
-        "  author    = {{The contributors to ``When is a ReLU network a linear network?''}},",
-        "  title     = {When is a ReLU network a linear network? A reproducible companion to five papers",
-        "               on bias-free ReLU networks},",
-        f"  year      = {{2026}},", f"  version   = {{{version_text}}},",
-        f"  note      = {{Built from commit {build_commit}{' with uncommitted changes' if build_dirty else ''}}}", "}", "```"]
+cite = ["```bibtex", "@book{relu_linear_book,",      # lines short enough for the text column
+        "  author  = {{Contributors to ``When is a ReLU network a linear network?''}},",
+        "  title   = {When is a ReLU network a linear network? A reproducible",
+        "             companion to five papers on bias-free ReLU networks},",
+        f"  year    = {{2026}},", f"  version = {{{version_text}}},",
+        f"  note    = {{Built from commit {build_commit}{' with uncommitted changes' if build_dirty else ''}}}", "}", "```"]
 (out.parent / "cite.md").write_text(
     f"*When is a ReLU network a linear network?*, version {version_text}, built from commit `{build_commit}`"
     + (" (with uncommitted changes)" if build_dirty else "") + ". As BibTeX:\n\n" + "\n".join(cite) + "\n")
