@@ -118,14 +118,15 @@ def test_sweep_takes_one_grid_per_regime():
         A.sweep(x, y, x, y, lambdas=[[0.0, -1.0], [0.0, 0.1]], **kw)
 
 
-def test_matched_pairs_compare_only_at_equal_apl():
-    apl_a, acc_a = [0.0, 1.0, 2.0], [0.5, 0.6, 0.7]
-    apl_b, acc_b = [0.05, 1.5, 2.02], [0.55, 0.9, 0.8]
-    a, d = A.matched_pairs(apl_a, acc_a, apl_b, acc_b, tol=0.1)    # 1.0 has no partner within 0.1
-    assert a.tolist() == [0.0, 2.0] and np.allclose(d, [0.05, 0.1])
-    assert A.matched_pairs(apl_a, acc_a, apl_b, acc_b, tol=0.6)[0].tolist() == [0.0, 1.0, 2.0]
-    with pytest.raises(ValueError, match="tol"):
-        A.matched_pairs(apl_a, acc_a, apl_b, acc_b, tol=-1.0)
+def test_on_grid_interpolates_only_between_close_networks():
+    apl, acc = [0.0, 0.25, 0.25, 1.0, 2.0], [0.5, 0.6, 0.8, 0.9, 0.7]    # two networks at 0.25: mean 0.7
+    grid = np.array([0.0, 0.125, 0.25, 0.5, 1.5, 2.0, 2.5])
+    v = A.on_grid(apl, acc, grid, span=1.0)             # 0.25 -> 1.0 spans 0.75; 2.5 lies outside
+    assert np.allclose(v[:6], [0.5, 0.6, 0.7, 0.7 + 0.2 / 3, 0.8, 0.7]) and np.isnan(v[6])
+    v = A.on_grid(apl, acc, grid, span=0.5)             # no chord across the gaps 0.25 -> 1 -> 2
+    assert np.allclose(v[[0, 1, 2, 5]], [0.5, 0.6, 0.7, 0.7]) and np.isnan(v[[3, 4, 6]]).all()
+    with pytest.raises(ValueError, match="span"):
+        A.on_grid(apl, acc, grid, span=-1.0)
 
 
 def test_sweep_raises_when_training_blows_up():

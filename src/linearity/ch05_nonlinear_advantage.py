@@ -7,8 +7,8 @@ that takes each branch of a residual split with probability 1/2 (normalised, equ
 `nla-apl-normalized` of chapter 5). A network *spec* is a list of boolean masks (a fully
 connected layer, True = nonlinear unit) and `Skip(body)` blocks (y = x + F(x)). `apl` is the
 exact recursion, `enumerate_paths` its brute-force oracle. `sweep` trains PReLU networks with
-the slope penalty (equation `nla-penalty-loss`), early or late; `matched_pairs` compares two
-regimes at equal APL (equation `nla-matched`); `random_control` is the control of the units
+the slope penalty (equation `nla-penalty-loss`), early or late; `on_grid` reads a regime's accuracy
+at given APLs (equation `nla-matched`); `random_control` is the control of the units
 the penalty chooses.
 """
 
@@ -53,11 +53,10 @@ def _counts(spec) -> tuple[int, int]:
     n, s = 1, 0
     for item in spec:
         if isinstance(item, Skip):
-            nb, sb = _counts(item.body)
-            ni, si = nb + 1, sb
+            ni, si = _counts(item.body)
+            ni += 1
         else:
-            m = np.asarray(item)
-            ni, si = int(m.size), int(m.sum())
+            ni, si = int(np.size(item)), int(np.sum(item))
         n, s = n * ni, s * ni + n * si
     return n, s
 
@@ -66,11 +65,7 @@ def _expected(spec) -> Fraction:
     """Expected number of nonlinear units met by the random walk."""
     total = Fraction(0)
     for item in spec:
-        if isinstance(item, Skip):
-            total += _expected(item.body) / 2
-        else:
-            m = np.asarray(item)
-            total += Fraction(int(m.sum()), int(m.size))
+        total += _expected(item.body) / 2 if isinstance(item, Skip) else Fraction(int(np.sum(item)), int(np.size(item)))
     return total
 
 
@@ -101,12 +96,9 @@ def apl_mlp(masks) -> np.ndarray:
 
 
 def enumerate_paths(spec) -> tuple[np.ndarray, np.ndarray]:
-    """Brute force: list every input-to-output path, one unit per layer and one branch per skip.
-
-    Returns (counts, probs): the number of nonlinear units on each path and the probability the
-    random walk takes it (1/2 per branch of a skip, uniform over the units of a layer). The test
-    oracle of `apl`; exponential in the depth, so only for small networks.
-    """
+    """Brute force, the test oracle of `apl`: every input-to-output path (one unit per layer, one branch
+    per skip) as (counts, probs), its number of nonlinear units and its probability under the random
+    walk (1/2 per branch of a skip, uniform over a layer's units). Exponential in the depth."""
     _check_spec(spec)
 
     def paths(items) -> list[tuple[int, float]]:
@@ -115,8 +107,7 @@ def enumerate_paths(spec) -> tuple[np.ndarray, np.ndarray]:
             if isinstance(item, Skip):
                 options = [(c, p / 2) for c, p in paths(item.body)] + [(0, 0.5)]
             else:
-                m = np.asarray(item)
-                options = [(int(b), 1.0 / m.size) for b in m]
+                options = [(int(b), 1.0 / np.size(item)) for b in np.asarray(item)]
             out = [(c1 + c2, p1 * p2) for c1, p1 in out for c2, p2 in options]
         return out
 
@@ -131,9 +122,8 @@ def toy_spec(width: int = 4, layers: int = 4) -> list:
 
 def slope_penalty(slopes, weight=None) -> torch.Tensor:
     """Σ_c w_c (1 − α_c) per network, shape (E,), for (E, width) slopes and weights per layer (default 1):
-    on [0, 1] the penalty Σ_c |1 − α_c| of equation `nla-penalty-loss` of chapter 5. The linear form
-    is differentiated: its gradient does not jump at α = 1, so a slope a rounding error short of 1
-    on one CPU gets the same update as one at 1 on another."""
+    on [0, 1] the penalty Σ_c |1 − α_c| of equation `nla-penalty-loss` of chapter 5, in a form whose
+    gradient does not jump at α = 1 (a slope a rounding error short of 1 gets the update of one at 1)."""
     weight = weight if weight is not None else [None] * len(slopes)
     return sum(((1 - a) if w is None else w * (1 - a)).sum(-1) for a, w in zip(slopes, weight))
 
@@ -160,18 +150,21 @@ def accuracy(model: MLP, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     return (pred == y).double().mean(-1).cpu().numpy()
 
 
-def matched_pairs(apl_a, acc_a, apl_b, acc_b, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs at equal APL (equation `nla-matched` of chapter 5): each network of curve a with the
-    network of curve b of nearest APL, if at most `tol` away; returns (APL of a, acc_b − acc_a)
-    per pair. No curve is interpolated: nothing is compared where one has no measured network."""
-    a, va, b, vb = (np.asarray(v, float) for v in (apl_a, acc_a, apl_b, acc_b))
-    if a.shape != va.shape or b.shape != vb.shape or a.ndim != 1 or b.ndim != 1 or b.size == 0:
-        raise ValueError("apl and accuracy arrays must be 1-d, of equal length per curve, b non-empty")
-    if not tol >= 0:
-        raise ValueError(f"tol must be >= 0, got {tol!r}")
-    j = np.abs(a[:, None] - b[None, :]).argmin(1)
-    keep = np.abs(b[j] - a) <= tol
-    return a[keep], vb[j[keep]] - va[keep]
+def on_grid(apl, acc, grid, span: float) -> np.ndarray:
+    """One regime's accuracy at the APL values `grid` (equation `nla-matched` of chapter 5): linear
+    between its measured networks of nearest APL below and above (networks of equal APL averaged);
+    nan outside its measured APLs or between two more than `span` apart, so no chord crosses a gap."""
+    a, v, grid = np.asarray(apl, float), np.asarray(acc, float), np.asarray(grid, float)
+    if a.shape != v.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError("apl and acc must be 1-d, non-empty and of equal length")
+    if not span >= 0:
+        raise ValueError(f"span must be >= 0, got {span!r}")
+    ua, inv = np.unique(a, return_inverse=True)
+    uv = np.bincount(inv, v) / np.bincount(inv)
+    hi, lo = np.searchsorted(ua, grid), np.searchsorted(ua, grid, "right") - 1
+    ok = (lo >= 0) & (hi < ua.size)
+    ok[ok] = ua[hi[ok]] - ua[lo[ok]] <= span
+    return np.where(ok, np.interp(grid, ua, uv), np.nan)
 
 
 def _tensors(model: MLP, x, y) -> tuple[torch.Tensor, torch.Tensor]:
@@ -263,8 +256,7 @@ def sweep(x, y, x_test, y_test, *, lambdas, n_seeds: int, width: int, depth: int
 
 def check_trained(model: MLP, x: torch.Tensor, y: torch.Tensor, start_loss: np.ndarray, lr: float) -> None:
     """Raise `TrainingDiverged` unless every network's final training loss is finite and at most
-    `DIVERGED` times its loss at initialisation (`fit` catches NaN; a step size that blows the
-    weights up to finite, huge values leaves a loss of 1e90 and chance accuracy, which this catches)."""
+    `DIVERGED` times its initial loss (`fit` catches NaN, this also weights blown up to finite, huge values)."""
     with torch.no_grad():
         end = losses(model.hidden(x)[-1], y, "cross_entropy").cpu().numpy()
     bad = ~np.isfinite(end) | (end > DIVERGED * np.asarray(start_loss))
@@ -286,10 +278,9 @@ def random_control(sw: Sweep, x, y, x_test, y_test, *, columns, steps: int, fine
                    grid: float = GRID) -> tuple[np.ndarray, np.ndarray]:
     """Random units, as many per layer as the late network (i, s) of `sw` ends with linear units,
     for every i in `columns` and sub-seed s. `budget="equal"`: the late schedule of `sweep` from
-    initialisation s, with the penalty λ = `strength` on the random units only (under Adam their
-    slopes climb about one step size per step from its start). `budget="finetune"`: the random
-    units of the unpenalised network (λ = 0, sub-seed s) switched to linear at once, then only
-    fine-tuned. Returns (apl, test_accuracy), each of shape (len(columns), n_seeds)."""
+    initialisation s, with the penalty λ = `strength` on the random units only. `budget="finetune"`:
+    the random units of the unpenalised network (λ = 0, sub-seed s) switched to linear at once, then
+    only fine-tuned. Returns (apl, test_accuracy), each of shape (len(columns), n_seeds)."""
     if budget not in ("equal", "finetune"):
         raise ValueError(f"budget must be 'equal' or 'finetune', got {budget!r}")
     columns = np.asarray(columns, dtype=int)
