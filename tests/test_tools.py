@@ -149,3 +149,16 @@ def test_a_stored_run_stays_current_when_only_comments_or_docstrings_change():
     before = 'def f(x):\n    """Doc."""\n    return x + 1  # a comment\n'
     assert code_only(before) == code_only('def f(x):\n    """Another doc."""\n    # new note\n    return x + 1\n')
     assert code_only(before) != code_only('def f(x):\n    """Doc."""\n    return x + 2\n')
+
+
+def test_paper_executes_again_the_chapters_that_print_their_stored_run():
+    import execute
+    import paper
+
+    assert paper.execute_again is execute.main and callable(paper.execute)   # the module, not shadowed
+
+
+def test_run_seeds_help_prints_usage_and_runs_nothing():
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "run_seeds.py"), "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and "python tools/run_seeds.py" in out.stdout

@@ -23,8 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import nbformat
 
-import execute
-from execute import prepare
+from execute import main as execute_again, prepare
 from nbtools import NOTEBOOKS, ROOT, claims_of, execute, provenance
 
 OUT = ROOT / "book" / "data" / "paper.json"
@@ -72,7 +71,7 @@ def main(argv: list[str]) -> int:
     readers = [nb for nb in chapters if "paper.json" in nb.with_suffix(".md").read_text() and args.out == OUT]
     if readers:
         print("executing again the chapters that show their stored paper run: " + ", ".join(nb.stem for nb in readers))
-        failures += execute.main([str(nb) for nb in readers])
+        failures += execute_again([str(nb) for nb in readers])
     print(f"paper: {len(jobs) - failures} of {len(jobs)} chapters ran with every claim holding -> {args.out}")
     return 1 if failures else 0
 

@@ -17,6 +17,9 @@ from nbtools import NOTEBOOKS, ROOT, claims_of, execute_many, inputs_hash, prove
 from pathlib import Path
 
 args = sys.argv[1:]
+if any(a.startswith("-") and not a.lstrip("-").isdigit() for a in args):   # --help, or an unknown option
+    print(__doc__)
+    sys.exit(0 if set(args) & {"-h", "--help"} else 2)
 chapters = [Path(a).resolve() for a in args if a.endswith(".ipynb")] or NOTEBOOKS
 seeds = [int(a) for a in args if a.lstrip("-").isdigit()] or [1]
 out_dir = ROOT / "_build" / "seeds"
