@@ -135,6 +135,17 @@ def test_stable_sets_of_an_ensemble_member_match_that_member():
         st(0, m)
         (mask,) = inv.activation_masks([w[e] for w in m.numpy_weights()], xs)
         assert list(st.sets()[0]) == list(np.nonzero(mask.all(0))[0])
+    # one callback for every member gives the same sets and counts
+    every, single = inv.StableSets(x, start=0, member=None), [inv.StableSets(x, start=0, member=e) for e in range(2)]
+    for step in range(2):
+        every(step, m)
+        for st in single:
+            st(step, m)
+    for e in range(2):
+        assert list(every.sets(e)[0]) == list(single[e].sets()[0])
+        assert every.changed_of(e) == single[e].changed
+    with pytest.raises(ValueError, match="member"):
+        every.sets()
 
 
 def test_residual_net_forward_and_its_conserved_balances():

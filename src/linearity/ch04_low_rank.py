@@ -130,12 +130,15 @@ class StableSets:
     `StableSets(x, start)` ANDs the activation masks d_i(x_n) = [z_i(x_n) > 0] of each hidden
     layer over all n and all steps ≥ `start`; `.sets()` lists the indices per hidden layer
     (the sets S of equation `lowrank-dc` of chapter 4), `.changed` counts the neurons per layer
-    whose pattern changed at some step of the window. For an ensemble, `member` picks the network.
+    whose pattern changed at some step of the window. For an ensemble, `member` picks the network;
+    `member=None` follows every member with one forward pass per step, and `.sets(e)`,
+    `.changed_of(e)` then answer for member e.
     """
 
-    def __init__(self, x: torch.Tensor, start: int = 0, member: int = 0) -> None:
+    def __init__(self, x: torch.Tensor, start: int = 0, member: int | None = 0) -> None:
         check_int("start", start)
-        check_int("member", member)
+        if member is not None:
+            check_int("member", member)
         self.x, self.start, self.member = x, start, member
         self.active: list[torch.Tensor] | None = None
         self.first: list[torch.Tensor] | None = None
@@ -145,27 +148,39 @@ class StableSets:
     def __call__(self, step: int, model: torch.nn.Module) -> None:
         if step < self.start:
             return
-        masks = [(z[self.member] > 0) for z in model.hidden(self.x)[:-1]]  # (n, width) per hidden layer
+        zs = model.hidden(self.x)[:-1]   # (E, n, width) per hidden layer
+        masks = [(z > 0) if self.member is None else (z[self.member] > 0) for z in zs]
         if self.active is None:
-            self.active = [m.all(0) for m in masks]
+            self.active = [m.all(-2) for m in masks]
             self.first = masks
             self.changed_mask = [torch.zeros_like(a) for a in self.active]
         else:
-            self.active = [a & m.all(0) for a, m in zip(self.active, masks)]
-            self.changed_mask = [c | (m != f).any(0) for c, m, f in zip(self.changed_mask, masks, self.first)]
+            self.active = [a & m.all(-2) for a, m in zip(self.active, masks)]
+            self.changed_mask = [c | (m != f).any(-2) for c, m, f in zip(self.changed_mask, masks, self.first)]
 
-    def sets(self) -> list[np.ndarray]:
-        """Indices of the stably active neurons of each hidden layer."""
-        if self.active is None:
+    def _pick(self, masks: list[torch.Tensor], member: int | None) -> list[torch.Tensor]:
+        if masks is None:
             raise ValueError("no step was recorded: train past `start` first")
-        return [torch.nonzero(a).flatten().cpu().numpy() for a in self.active]
+        if self.member is not None:
+            if member not in (None, self.member):
+                raise ValueError(f"this callback follows member {self.member} only, got member={member!r}")
+            return masks
+        if member is None:
+            raise ValueError("this callback follows every member: pass member=e")
+        return [m[check_int("member", member, 0, masks[0].shape[0])] for m in masks]
+
+    def sets(self, member: int | None = None) -> list[np.ndarray]:
+        """Indices of the stably active neurons of each hidden layer (of member e with `member=None` above)."""
+        return [torch.nonzero(a).flatten().cpu().numpy() for a in self._pick(self.active, member)]
+
+    def changed_of(self, member: int | None = None) -> list[int]:
+        """Per hidden layer, how many neurons changed their activation pattern in the window."""
+        return [int(c.sum()) for c in self._pick(self.changed_mask, member)]
 
     @property
     def changed(self) -> list[int]:
         """Per hidden layer, how many neurons changed their activation pattern in the window."""
-        if self.changed_mask is None:
-            raise ValueError("no step was recorded: train past `start` first")
-        return [int(c.sum()) for c in self.changed_mask]
+        return self.changed_of()
 
 
 def activation_masks(weights: Sequence[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
