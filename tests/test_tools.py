@@ -151,11 +151,16 @@ def test_a_stored_run_stays_current_when_only_comments_or_docstrings_change():
     assert code_only(before) != code_only('def f(x):\n    """Doc."""\n    return x + 2\n')
 
 
-def test_paper_executes_again_the_chapters_that_print_their_stored_run():
+def test_paper_executes_again_the_chapters_that_print_their_stored_run(tmp_path):
     import execute
     import paper
 
     assert paper.execute_again is execute.main and callable(paper.execute)   # the module, not shadowed
+    md = tmp_path / "97_tiny.md"
+    write(md, chapter("x = 1", "y = 2").replace("# A tiny chapter", "# A tiny chapter citing book/data/paper.json"))
+    assert not paper.reads_paper_json(md.with_suffix(".ipynb"))           # prose alone does not count
+    write(md, chapter("x = 1", 'stored = open("../book/data/paper.json")'))
+    assert paper.reads_paper_json(md.with_suffix(".ipynb"))
 
 
 def test_run_seeds_help_prints_usage_and_runs_nothing():

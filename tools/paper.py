@@ -21,12 +21,18 @@ from pathlib import Path
 
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+import jupytext
 import nbformat
 
 from execute import main as execute_again, prepare
 from nbtools import NOTEBOOKS, ROOT, claims_of, execute, provenance
 
 OUT = ROOT / "book" / "data" / "paper.json"
+
+
+def reads_paper_json(nb: Path) -> bool:
+    """Whether a chapter's code (not its prose) reads the stored paper runs."""
+    return any(c.cell_type == "code" and "paper.json" in c.source for c in jupytext.read(nb.with_suffix(".md")).cells)
 
 
 def main(argv: list[str]) -> int:
@@ -68,7 +74,7 @@ def main(argv: list[str]) -> int:
             stored |= meta
             stored["chapters"][nb.stem] = entry
             args.out.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
-    readers = [nb for nb in chapters if "paper.json" in nb.with_suffix(".md").read_text() and args.out == OUT]
+    readers = [nb for nb in chapters if args.out == OUT and reads_paper_json(nb)]
     if readers:
         print("executing again the chapters that show their stored paper run: " + ", ".join(nb.stem for nb in readers))
         failures += execute_again([str(nb) for nb in readers])
