@@ -86,8 +86,8 @@ seeds, controls, paper = load("seeds.json"), load("controls.json"), load("paper.
 build_commit, build_dirty = git_state()
 lines = [f"This page was generated from commit {commit_text({'commit': build_commit, 'dirty': build_dirty})} of "
          "the book. Each stored run below names the commit it ran on; what decides whether its numbers belong to "
-         "this build is its inputs hash (the code of the chapter and the package, without comments and "
-         "docstrings): a run whose code changed since is marked stale.", "",
+         "this build is its inputs hash (the code of the chapter, its module and the package's shared "
+         "modules, without comments and docstrings): a run whose code changed since is marked stale.", "",
          "## At a glance", "",
          *header(["chapter", "verdict", "checks"], [36, 22, 42])]
 for nb in NOTEBOOKS:

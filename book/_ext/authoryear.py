@@ -1,9 +1,9 @@
 """Bibliography labels that match the author–year citations in the text.
 
-The text cites as "Zhang et al. (2025)" and "(Zhang et al., 2025)" — round brackets, as the
-claims tables' plain text does (`bibtex_reference_style: author_year_round`, registered here;
-sphinxcontrib-bibtex's `author_year` uses square ones) — but pybtex's default label style prints keys like "[ZSL25]" in the bibliography, which a reader cannot
-match to the text. This style labels each entry "Zhang et al. 2025" and sorts by author and
+The text cites as "Zhang et al. (2025)" and "(Zhang et al., 2025)": round brackets, as the
+claims tables' plain text writes them (`bibtex_reference_style: author_year_round`, registered
+here; sphinxcontrib-bibtex's `author_year` uses square ones). pybtex's default label style
+prints keys like "[ZSL25]" in the bibliography, which a reader cannot match to the text. This style labels each entry "Zhang et al. 2025" and sorts by author and
 year; arXiv identifiers (`eprint`) become links (pybtex's `unsrt` formatting does that).
 """
 
