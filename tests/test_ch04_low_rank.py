@@ -83,6 +83,19 @@ def test_stable_sets_match_masks_and_block_is_conserved():
     assert inv.drift(c1, c0, "offdiag") > 1e-3
 
 
+def test_gap_exponent_tells_a_growing_top_direction_from_a_matrix_that_grows_whole():
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    r, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    w = lambda s: q[:, :4] @ np.diag(s) @ r.T
+    assert abs(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([3.0, 0.5, 0.2, 0.1]))) < 1e-10   # σ₂ held: 0
+    assert np.isclose(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), 3 * w([1.0, 0.5, 0.2, 0.1])), 1.0)   # shape kept: 1
+    assert np.isclose(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([2.0, 1.0 * 2 ** 0.5, 0.2, 0.1])), 1.5)
+    assert np.isnan(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([1.0, 0.9, 0.2, 0.1])))   # no growth: undecided
+    with pytest.raises(ValueError, match="two singular values"):
+        inv.gap_exponent(np.ones((1, 3)), np.ones((1, 3)))
+
+
 def test_rank_gap_and_no_slack_bound_margin():
     rng = np.random.default_rng(7)
     assert inv.rank_gap(np.outer(rng.standard_normal(4), rng.standard_normal(3))) < 1e-20
