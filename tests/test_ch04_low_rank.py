@@ -92,8 +92,13 @@ def test_gap_exponent_tells_a_growing_top_direction_from_a_matrix_that_grows_who
     assert np.isclose(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), 3 * w([1.0, 0.5, 0.2, 0.1])), 1.0)   # shape kept: 1
     assert np.isclose(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([2.0, 1.0 * 2 ** 0.5, 0.2, 0.1])), 1.5)
     assert np.isnan(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([1.0, 0.9, 0.2, 0.1])))   # no growth: undecided
+    assert np.isnan(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([0.99, 0.51, 0.2, 0.1])))  # σ₁ shrinks: undecided
+    assert np.isnan(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([1.04, 0.5, 0.2, 0.1])))   # below min_growth
+    assert abs(inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([1.04, 0.5, 0.2, 0.1]), min_growth=1.03)) < 1e-10
     with pytest.raises(ValueError, match="two singular values"):
         inv.gap_exponent(np.ones((1, 3)), np.ones((1, 3)))
+    with pytest.raises(ValueError, match="min_growth"):
+        inv.gap_exponent(w([1.0, 0.5, 0.2, 0.1]), w([2.0, 0.5, 0.2, 0.1]), min_growth=1.0)
 
 
 def test_rank_gap_and_no_slack_bound_margin():

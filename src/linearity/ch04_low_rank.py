@@ -91,18 +91,22 @@ def rank_gap(w: np.ndarray) -> float:
     return float((s[1:] ** 2).sum())
 
 
-def gap_exponent(w_0: np.ndarray, w_1: np.ndarray) -> float:
+def gap_exponent(w_0: np.ndarray, w_1: np.ndarray, min_growth: float = 1.05) -> float:
     """log(σ₂(W₁)/σ₂(W₀)) / log(σ₁(W₁)/σ₁(W₀)): how fast the second singular value grows against the first.
 
-    0 when the rank gap holds while σ₁ grows, so σ₂/σ₁ ∝ 1/σ₁ → 0 (a conserved C[S, S] confines
-    σ₂ between two of its eigenvalues, Step 4 of chapter 4); 1 when the matrix grows as a
-    whole and keeps its shape. nan when σ₁ did not change (no growth, nothing to compare).
+    0 when the rank gap holds while σ₁ grows, so that σ₂/σ₁ ∝ 1/σ₁ → 0 (a conserved C[S, S]
+    keeps σ₂² between the two largest eigenvalues of −C[S, S], Step 4 of chapter 4); 1 when the
+    matrix grows as a whole and keeps its shape. nan unless σ₁ grew by the factor `min_growth`
+    at least: without growth the ratio of two small logarithms is noise, and a shrinking σ₁
+    would make any exponent look small.
     """
     s_0, s_1 = (singular_values(np.asarray(w, dtype=float)) for w in (w_0, w_1))
     if s_0.size < 2 or s_1.size < 2:
         raise ValueError(f"need matrices with two singular values, got shapes {np.shape(w_0)} and {np.shape(w_1)}")
-    growth = np.log(s_1[0] / s_0[0])
-    return float(np.log(s_1[1] / s_0[1]) / growth) if abs(growth) > 1e-12 else float("nan")
+    if not min_growth > 1:
+        raise ValueError(f"min_growth must be > 1, got {min_growth}")
+    growth = s_1[0] / s_0[0]
+    return float(np.log(s_1[1] / s_0[1]) / np.log(growth)) if growth >= min_growth else float("nan")
 
 
 def weyl_bound(cs: Sequence[np.ndarray], reference: Sequence[np.ndarray] | None = None) -> np.ndarray:
