@@ -190,28 +190,32 @@ def machine(p: dict) -> list[str]:
     return [cell(p["cpu"]), cell(simd), p["torch"], p["numpy"]]
 
 
-machines = {tuple(machine(p)) for p in provenances.values() if p}
+machines = list(dict.fromkeys(tuple(machine(p)) for p in provenances.values() if p))   # in chapter order
 shared = len(machines) == 1   # one machine wrote every chapter: say it once, not in every row
+label = {m: chr(ord("A") + i) for i, m in enumerate(machines)}   # several: one letter per machine, listed once
 lines += ["", "## Where the stored outputs were computed", "",
           "Each chapter's outputs, which nbval compares on every `make test`, were written by `make notebooks`"
-          + (". All of them on {}, SIMD level {}, with torch {} and numpy {}.".format(*next(iter(machines)))
-             if shared else "; compare your CPU's SIMD level and versions with these if your run differs.")
+          + (". All of them on {}, SIMD level {}, with torch {} and numpy {}.".format(*machines[0])
+             if shared else " on these machines; compare your CPU's SIMD level and versions with theirs if your run "
+             "differs: " + "; ".join("{} {}, SIMD level {}, torch {}, numpy {}".format(label[m], *m) for m in machines)
+             + ".")
           + " The times are those of the run (one torch thread).", "",
           *(header(["chapter", "CPU s", "wall s", "commit", "date"], [44, 10, 10, 13, 23]) if shared else
-            header(["chapter", "CPU", "SIMD", "torch", "numpy", "CPU s", "wall s", "commit", "date"],
-                   [20, 16, 10, 8, 7, 8, 8, 10, 13]))]
+            header(["chapter", "machine", "CPU s", "wall s", "commit", "date"], [40, 9, 9, 9, 12, 21]))]
 for nb, p in provenances.items():
     if p is None:
-        lines.append(f"| {doc(nb)} | (not recorded: run `make notebooks`) |" + " |" * (3 if shared else 7))
+        lines.append(f"| {doc(nb)} | (not recorded: run `make notebooks`) |" + " |" * (3 if shared else 4))
         continue
-    cols = ([] if shared else machine(p)) + [str(p.get("cpu_seconds", "")), str(p.get("wall_seconds", "")),
-                                             commit_text(p), p["date"]]
+    cols = ([] if shared else [label[tuple(machine(p))]]) + [str(p.get("cpu_seconds", "")),
+                                                            str(p.get("wall_seconds", "")), commit_text(p), p["date"]]
     lines.append(f"| {doc(nb)} | " + " | ".join(cols) + " |")
 if paper:
     pv = paper["provenance"]
-    lines += ["", f"The paper-scale runs: {cell(pv['cpu'])}, device `{paper.get('device', 'cpu')}`; chapters run "
-                  f"at different times, with the commit and date under each table where the run recorded them (latest: commit "
-                  f"{commit_text(pv)}, {pv['date']}, {paper.get('workers', 1)} workers)."]
+    workers = paper.get("workers", 1)
+    lines += ["", f"The paper-scale runs: chapters run at different times, possibly on different machines, with the "
+                  f"commit and date under each table where the run recorded them. The latest ran on {cell(pv['cpu'])}, "
+                  f"device `{paper.get('device', 'cpu')}`, commit {commit_text(pv)}, {pv['date']}, {workers} "
+                  f"worker{'' if workers == 1 else 's'}."]
 versions = [("Python", platform.python_version())] + [
     (name, version(name)) for name in ("torch", "numpy", "scipy", "jupyter-book", "myst-nb", "sphinx")]
 lines += ["", "## Versions used for this build of the book", "", *header(["package", "version"], [30, 30])]
